@@ -1,0 +1,31 @@
+"""The numerical core of sklstm: plain functions over NumPy arrays.
+
+Nothing here knows about estimators. Shapes follow one convention:
+``X`` is ``(n_samples, n_timesteps, n_features)``, weights are fused over the
+four gates in the order input, forget, cell candidate, output (i, f, g, o):
+``Wx (n_features, 4 * n_hidden)``, ``Wh (n_hidden, 4 * n_hidden)``,
+``b (4 * n_hidden,)``.
+"""
+
+from ._activations import log_softmax, sigmoid, softmax
+from ._init import init_lstm_params
+from ._lstm import LSTMCache, lstm_backward, lstm_forward
+from ._sequences import last_steps, resolve_lengths, reverse_sequences
+from ._stack import StackCache, init_lstm_stack, lstm_stack_backward, lstm_stack_forward
+
+__all__ = [
+    "LSTMCache",
+    "StackCache",
+    "init_lstm_params",
+    "init_lstm_stack",
+    "last_steps",
+    "log_softmax",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_stack_backward",
+    "lstm_stack_forward",
+    "resolve_lengths",
+    "reverse_sequences",
+    "sigmoid",
+    "softmax",
+]

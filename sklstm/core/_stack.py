@@ -1,0 +1,171 @@
+"""Stacked and bidirectional LSTM layers, built from the single-layer functions.
+
+A network's LSTM weights are a list of layers; a layer is a list of one
+direction (unidirectional) or two (forward then backward); a direction is a
+``(Wx, Wh, b)`` tuple. The backward direction reads each sequence from its own
+last real step, so a padded batch gives, for every sequence, what that
+sequence gives alone. A bidirectional layer outputs ``[H_forward, H_backward]``
+along the last axis.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._init import init_lstm_params
+from ._lstm import lstm_backward, lstm_forward
+from ._sequences import resolve_lengths, reverse_sequences
+
+__all__ = ["StackCache", "init_lstm_stack", "lstm_stack_forward", "lstm_stack_backward"]
+
+
+class StackCache(NamedTuple):
+    """What :func:`lstm_stack_forward` keeps for :func:`lstm_stack_backward`.
+
+    Attributes
+    ----------
+    layer_caches : list of list of LSTMCache
+        One cache per direction of each layer.
+    lengths : ndarray of int or None
+        Real steps per sequence; None when none is padded.
+    """
+
+    layer_caches: list
+    lengths: np.ndarray | None
+
+
+def init_lstm_stack(n_features, hidden_sizes, random_state, bidirectional=False, dtype=np.float64):
+    """Draw the weights of stacked (and optionally bidirectional) LSTM layers.
+
+    Parameters
+    ----------
+    n_features : int
+        Size of each input step.
+    hidden_sizes : sequence of int
+        Units of each layer, from the input upwards.
+    random_state : numpy.random.Generator or numpy.random.RandomState
+        Source of randomness.
+    bidirectional : bool, default=False
+        Whether each layer also runs backward in time.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+
+    Returns
+    -------
+    layers : list of list of tuple
+        ``layers[k][d]`` is ``(Wx, Wh, b)`` of direction ``d`` of layer ``k``,
+        drawn with :func:`init_lstm_params`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import init_lstm_stack
+    >>> layers = init_lstm_stack(3, [8, 4], np.random.default_rng(0), bidirectional=True)
+    >>> [layer[0][0].shape for layer in layers]
+    [(3, 32), (16, 16)]
+    """
+    n_directions = 2 if bidirectional else 1
+    layers = []
+    n_in = n_features
+    for n_hidden in hidden_sizes:
+        layers.append(
+            [init_lstm_params(n_in, n_hidden, random_state, dtype) for _ in range(n_directions)]
+        )
+        n_in = n_hidden * n_directions
+    return layers
+
+
+def lstm_stack_forward(X, layers, mask=None, lengths=None):
+    """Run stacked, optionally bidirectional, LSTM layers.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_timesteps, n_features)
+        Input sequences, right-padded.
+    layers : list of list of tuple
+        Weights as :func:`init_lstm_stack` returns them.
+    mask : ndarray of bool, shape (n_samples, n_timesteps), default=None
+        True at real steps.
+    lengths : ndarray of int, shape (n_samples,), default=None
+        Real steps per sequence, an alternative to ``mask``.
+
+    Returns
+    -------
+    H : ndarray, shape (n_samples, n_timesteps, n_directions * n_hidden_last)
+        Output of the top layer; zero at padded steps.
+    cache : StackCache
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import init_lstm_stack, lstm_stack_forward
+    >>> layers = init_lstm_stack(3, [8, 4], np.random.default_rng(0), bidirectional=True)
+    >>> H, cache = lstm_stack_forward(np.ones((2, 5, 3)), layers)
+    >>> H.shape
+    (2, 5, 8)
+    """
+    X = np.asarray(X)
+    lengths = resolve_lengths(X.shape[0], X.shape[1], mask, lengths)
+    layer_caches = []
+    inputs = X
+    for layer in layers:
+        outputs, caches = [], []
+        for direction, (Wx, Wh, b) in enumerate(layer):
+            X_dir = inputs if direction == 0 else reverse_sequences(inputs, lengths)
+            H_dir, cache = lstm_forward(X_dir, Wx, Wh, b, lengths=lengths)
+            outputs.append(H_dir if direction == 0 else reverse_sequences(H_dir, lengths))
+            caches.append(cache)
+        inputs = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=-1)
+        layer_caches.append(caches)
+    return inputs, StackCache(layer_caches, lengths)
+
+
+def lstm_stack_backward(dH, cache, need_dX=True):
+    """Backpropagate through stacked, optionally bidirectional, LSTM layers.
+
+    Parameters
+    ----------
+    dH : ndarray, shape (n_samples, n_timesteps, n_directions * n_hidden_last)
+        Gradient of the loss with respect to the output of
+        :func:`lstm_stack_forward`. Values at padded steps are ignored.
+    cache : StackCache
+        The cache returned by :func:`lstm_stack_forward`.
+    need_dX : bool, default=True
+        Whether to compute the gradient with respect to the network's input.
+
+    Returns
+    -------
+    dX : ndarray, shape (n_samples, n_timesteps, n_features), or None
+    grads : list of list of tuple
+        ``grads[k][d]`` is ``(dWx, dWh, db)``, laid out as the weights are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import init_lstm_stack, lstm_stack_forward, lstm_stack_backward
+    >>> layers = init_lstm_stack(3, [4], np.random.default_rng(0))
+    >>> H, cache = lstm_stack_forward(np.ones((2, 5, 3)), layers)
+    >>> dX, grads = lstm_stack_backward(np.ones_like(H), cache)
+    >>> dX.shape, grads[0][0][0].shape
+    ((2, 5, 3), (3, 16))
+    """
+    lengths = cache.lengths
+    grads = []
+    for k in range(len(cache.layer_caches) - 1, -1, -1):
+        caches = cache.layer_caches[k]
+        want_dX = need_dX or k > 0
+        splits = np.split(dH, len(caches), axis=-1)
+        d_inputs = None
+        layer_grads = []
+        for direction, (dH_dir, layer_cache) in enumerate(zip(splits, caches)):
+            if direction == 1:
+                dH_dir = reverse_sequences(dH_dir, lengths)
+            dX_dir, dWx, dWh, db, _, _ = lstm_backward(dH_dir, layer_cache, need_dX=want_dX)
+            if want_dX:
+                if direction == 1:
+                    dX_dir = reverse_sequences(dX_dir, lengths)
+                d_inputs = dX_dir if d_inputs is None else d_inputs + dX_dir
+            layer_grads.append((dWx, dWh, db))
+        grads.append(layer_grads)
+        dH = d_inputs
+    grads.reverse()
+    return dH, grads

@@ -1,0 +1,89 @@
+"""Dtypes, initialisation and input checks of the core."""
+
+import numpy as np
+import pytest
+
+from sklstm.core import (
+    init_lstm_params,
+    log_softmax,
+    lstm_backward,
+    lstm_forward,
+    sigmoid,
+    softmax,
+)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weights_decide_dtype(dtype):
+    rng = np.random.default_rng(0)
+    Wx, Wh, b = init_lstm_params(2, 4, rng, dtype=dtype)
+    X = rng.standard_normal((3, 5, 2))  # float64 input
+    H, cache = lstm_forward(X, Wx, Wh, b)
+    assert H.dtype == dtype
+    grads = lstm_backward(np.ones_like(H), cache)
+    assert all(g.dtype == dtype for g in grads)
+
+
+def test_float32_agrees_with_float64():
+    rng = np.random.default_rng(1)
+    params = init_lstm_params(3, 8, rng)
+    X = rng.standard_normal((4, 20, 3))
+    H64, _ = lstm_forward(X, *params)
+    H32, _ = lstm_forward(X, *(p.astype(np.float32) for p in params))
+    np.testing.assert_allclose(H32, H64, atol=1e-5)
+
+
+@pytest.mark.parametrize("make_rng", [np.random.default_rng, np.random.RandomState])
+def test_init_is_reproducible(make_rng):
+    a = init_lstm_params(3, 5, make_rng(7))
+    b = init_lstm_params(3, 5, make_rng(7))
+    c = init_lstm_params(3, 5, make_rng(8))
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_init_scheme():
+    Wx, Wh, b = init_lstm_params(3, 5, np.random.default_rng(0))
+    limit = np.sqrt(6 / (3 + 20))
+    assert np.all(np.abs(Wx) <= limit)
+    for k in range(4):
+        block = Wh[:, 5 * k : 5 * (k + 1)]
+        np.testing.assert_allclose(block.T @ block, np.eye(5), atol=1e-12)
+    np.testing.assert_array_equal(b, np.repeat([0.0, 1.0, 0.0, 0.0], 5))
+
+
+def test_step_by_step_equals_batched():
+    """Running one step at a time, carrying the state, gives the batched result."""
+    rng = np.random.default_rng(2)
+    Wx, Wh, b = init_lstm_params(2, 3, rng)
+    X = rng.standard_normal((4, 6, 2))
+    H, cache = lstm_forward(X, Wx, Wh, b)
+    h = c = None
+    for t in range(6):
+        H_t, cache_t = lstm_forward(X[:, t : t + 1], Wx, Wh, b, h0=h, c0=c)
+        h, c = H_t[:, 0], cache_t.cells[1]
+        np.testing.assert_allclose(H_t[:, 0], H[:, t], rtol=0, atol=1e-14)
+
+
+def test_stable_activations():
+    with np.errstate(all="raise"):
+        assert sigmoid(np.array([-1e4, 1e4])).tolist() == [0.0, 1.0]
+        Z = np.array([[1e4, 0.0, -1e4]])
+        assert np.all(np.isfinite(log_softmax(Z)))
+        np.testing.assert_allclose(softmax(Z).sum(), 1.0)
+
+
+@pytest.mark.parametrize(
+    "shapes, message",
+    [
+        (((2, 3), (2, 8), (2, 8), (8,)), "3D"),
+        (((2, 3, 2), (3, 8), (2, 8), (8,)), "Wx must have shape"),
+        (((2, 3, 2), (2, 8), (2, 6), (8,)), "Wh must have shape"),
+        (((2, 3, 2), (2, 8), (2, 8), (4,)), "b must have shape"),
+    ],
+)
+def test_bad_shapes_are_rejected(shapes, message):
+    X, Wx, Wh, b = (np.zeros(s) for s in shapes)
+    with pytest.raises(ValueError, match=message):
+        lstm_forward(X, Wx, Wh, b)
