@@ -1,0 +1,439 @@
+"""What LSTMRegressor and LSTMClassifier share: parameters, validation and training."""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._data import Sequences, is_ragged, validate_sequence_targets, validate_sequences
+from ._network import POOLINGS, LSTMNetwork
+from ._optimizers import AdamOptimizer, SGDOptimizer, clip_by_global_norm
+
+# Sequences per forward pass at prediction time: bounds memory, keeps BLAS busy.
+_PREDICT_CHUNK = 512
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    if sample_weight is None:
+        return np.ones(n_samples)
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, float(sw))
+    if sw.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight has shape {sw.shape}; expected (n_samples,) = ({n_samples},)."
+        )
+    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if sw.sum() <= 0:
+        raise ValueError("sample_weight sums to zero: at least one sample needs weight > 0.")
+    return sw
+
+
+def _take(batch, idx):
+    """Rows ``idx`` of a padded batch, cut to the longest of them."""
+    if batch.lengths is None:
+        return Sequences(batch.X[idx], None)
+    lengths = batch.lengths[idx]
+    return Sequences(batch.X[idx, : lengths.max()], lengths)
+
+
+class BaseLSTM(BaseEstimator):
+    """Base class of the LSTM estimators; use LSTMRegressor or LSTMClassifier."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "return_sequences": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "features_per_step": [Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions({"adam", "sgd"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64,),
+        *,
+        bidirectional=False,
+        pooling="last",
+        return_sequences=False,
+        dropout=0.0,
+        features_per_step=1,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_grad_norm=5.0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.bidirectional = bidirectional
+        self.pooling = pooling
+        self.return_sequences = return_sequences
+        self.dropout = dropout
+        self.features_per_step = features_per_step
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_grad_norm = max_grad_norm
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # ----------------------------------------------------------------- public
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences X and targets y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_columns), or list of array-like
+            Sequences: a 3D array; a 2D array or DataFrame read as
+            ``n_columns / features_per_step`` steps; or a list of
+            ``(n_timesteps_i, n_features)`` arrays of different lengths.
+        y : array-like
+            One target per sequence, or with ``return_sequences=True`` one per
+            step: ``(n_samples, n_timesteps[, n_outputs])`` or, for a list X,
+            a list of per-sequence arrays.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def predict(self, X):
+        """Predict targets for sequences X.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, in any form :meth:`fit` accepts.
+
+        Returns
+        -------
+        y_pred : ndarray, or list of ndarray for a list X with ``return_sequences=True``
+            One prediction per sequence, or one per step with ``return_sequences=True``.
+        """
+        raw, batch, ragged = self._raw_predict(X)
+        return self._split_steps(self._decode(raw), batch, ragged)
+
+    def score(self, X, y, sample_weight=None):
+        """Score of the model on X and y: R^2 for regression, accuracy for classification.
+
+        With ``return_sequences=True``, every real step of every sequence counts
+        as one prediction.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, in any form :meth:`fit` accepts.
+        y : array-like
+            True targets, in the form :meth:`fit` accepts.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+
+        Returns
+        -------
+        score : float
+        """
+        if not self.return_sequences:
+            return super().score(X, y, sample_weight=sample_weight)
+        raw, batch, _ = self._raw_predict(X)
+        y_real = validate_sequence_targets(y, batch, numeric=self._numeric_targets)
+        sw = None
+        if sample_weight is not None:
+            sw = _check_sample_weight(sample_weight, len(batch.X))
+            sw = np.repeat(sw, self._step_counts(batch))
+        return self._score_metric(y_real, self._decode(self._real_steps(raw, batch)), sw)
+
+    # ---------------------------------------------------------------- fitting
+    def _fit(self, X, y, sample_weight, incremental):
+        first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
+        batch = validate_sequences(self, X, reset=first)
+        Y, W, sw = self._training_targets(y, batch, sample_weight, first)
+        if first:
+            self._initialize(batch.X.shape[2], Y.shape[-1])
+        self._train(batch, Y, W, sw, incremental)
+        return self
+
+    def _training_targets(self, y, batch, sample_weight, first):
+        """Encode y as float arrays and weights aligned with the padded batch.
+
+        Returns ``Y (N, k)`` or ``(N, T, k)``, loss weights ``W (N,)`` or ``(N, T)``
+        (zero at padded steps), and the per-sequence weights ``sw (N,)``.
+        """
+        N, T, _ = batch.X.shape
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        sw = _check_sample_weight(sample_weight, N)
+        if not self.return_sequences:
+            Y = self._encode(self._validate_y(y, N), first)
+            factor = self._target_weights(Y)
+            return Y, sw if factor is None else sw * factor, sw
+        y_real = validate_sequence_targets(y, batch, numeric=self._numeric_targets)
+        Y_real = self._encode(self._validate_y(y_real, len(y_real), per_step=True), first)
+        real = np.arange(T) < self._step_counts(batch)[:, None]
+        Y = np.zeros((N, T, Y_real.shape[1]))
+        Y[real] = Y_real
+        W = sw[:, None] * real
+        factor = self._target_weights(Y_real)
+        if factor is not None:
+            W[real] *= factor
+        return Y, W, sw
+
+    def _initialize(self, n_features, n_outputs):
+        hidden = self.hidden_layer_sizes
+        hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)
+        if not hidden or not all(isinstance(h, Integral) and h > 0 for h in hidden):
+            raise ValueError(
+                f"hidden_layer_sizes must be a positive integer or a non-empty sequence of "
+                f"positive integers; got {self.hidden_layer_sizes!r}."
+            )
+        self.n_outputs_ = n_outputs
+        self._hidden_sizes = tuple(int(h) for h in hidden)
+        self._random_state = check_random_state(self.random_state)
+        self.coefs_ = self._network().init_params(n_features, self._random_state)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self._no_improvement_count = 0
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self._optimizer = None
+
+    def _network(self):
+        return LSTMNetwork(
+            self._hidden_sizes, self.n_outputs_, self.bidirectional, self.pooling,
+            self.return_sequences, self.dropout,
+        )  # fmt: skip
+
+    def _make_optimizer(self, params):
+        if self.solver == "adam":
+            return AdamOptimizer(
+                params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+            )
+        return SGDOptimizer(
+            params, self.learning_rate_init, self.learning_rate, self.momentum,
+            self.nesterovs_momentum, self.power_t,
+        )  # fmt: skip
+
+    def _train(self, batch, Y, W, sw, incremental):
+        network = self._network()
+        params = self.coefs_
+        rng = self._random_state
+        if self._optimizer is None or not incremental:
+            self._optimizer = self._make_optimizer(params)
+        early_stopping = self.early_stopping and not incremental
+        train_idx = np.arange(len(batch.X))
+        if early_stopping:
+            stratify = self._stratify_labels(Y)
+            train_idx, val_idx = train_test_split(
+                train_idx, test_size=self.validation_fraction, random_state=rng,
+                stratify=stratify,
+            )  # fmt: skip
+            val = (_take(batch, val_idx), Y[val_idx], sw[val_idx])
+        n_train = len(train_idx)
+        batch_size = min(200, n_train) if self.batch_size == "auto" else self.batch_size
+        batch_size = min(batch_size, n_train)
+        total_weight = W[train_idx].sum()
+
+        for _ in range(1 if incremental else self.max_iter):
+            start = time.perf_counter()
+            order = rng.permutation(train_idx) if self.shuffle else train_idx
+            epoch_loss = 0.0
+            for lo in range(0, n_train, batch_size):
+                idx = order[lo : lo + batch_size]
+                loss, grads = self._loss_and_grads(network, params, _take(batch, idx),
+                                                   Y[idx], W[idx], sw[idx], rng)  # fmt: skip
+                if grads is None:
+                    continue
+                clip_by_global_norm(grads, self.max_grad_norm)
+                self._optimizer.update_params(params, grads)
+                epoch_loss += loss * W[idx].sum()
+            self.n_iter_ += 1
+            self.t_ += n_train
+            self._optimizer.iteration_ends(self.t_)
+            self.loss_curve_.append(epoch_loss / total_weight)
+            if not np.all([np.all(np.isfinite(p)) for p in params]):
+                raise ValueError(
+                    "Training diverged: the weights are no longer finite. Scale the inputs "
+                    "(for example StandardScaler in a Pipeline) or lower learning_rate_init."
+                )
+            if self.verbose:
+                print(
+                    f"Iteration {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}, "
+                    f"time = {time.perf_counter() - start:.2f}s"
+                )
+            if self._stalled(early_stopping, val if early_stopping else None):
+                break
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
+                    "the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+        if early_stopping:
+            self.coefs_ = self._best_coefs
+
+    def _stalled(self, early_stopping, val):
+        """Track progress after an epoch; True when training should stop."""
+        if early_stopping:
+            score = self._score_batch(*val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            improved = score >= self.best_validation_score_ + self.tol
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_coefs = [p.copy() for p in self.coefs_]
+        else:
+            loss = self.loss_curve_[-1]
+            improved = loss <= self.best_loss_ - self.tol
+            self.best_loss_ = min(self.best_loss_, loss)
+        self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        what = "Validation score" if early_stopping else "Training loss"
+        if self.verbose:
+            print(
+                f"{what} did not improve more than tol={self.tol} for "
+                f"{self.n_iter_no_change} consecutive epochs."
+            )
+        if self._optimizer.trigger_stopping(self.verbose):
+            return True
+        self._no_improvement_count = 0
+        return False
+
+    def _loss_and_grads(self, network, params, batch, Y, W, sw, rng):
+        """Weighted mean loss of a minibatch plus the L2 penalty, and its gradients."""
+        total = W.sum()
+        if total <= 0:
+            return 0.0, None
+        out, cache = network.forward(params, batch.X, batch.lengths, dropout_rng=rng)
+        loss, d_out = self._loss(out, Y, W / total)
+        grads = network.backward(params, d_out, cache)
+        scale = self.alpha / sw.sum()
+        for p, g in zip(params, grads):
+            if p.ndim == 2:
+                loss += 0.5 * scale * np.vdot(p, p)
+                g += scale * p
+        return loss, grads
+
+    # ------------------------------------------------------------- prediction
+    def _raw_predict(self, X):
+        """Network outputs for X: ``(N, k)`` or ``(N, T, k)``, with the batch read from X."""
+        check_is_fitted(self)
+        batch = validate_sequences(self, X, reset=False)
+        return self._forward(batch), batch, is_ragged(X)
+
+    def _forward(self, batch):
+        network = self._network()
+        N, T, _ = batch.X.shape
+        k = self.n_outputs_
+        raw = np.zeros((N, T, k) if self.return_sequences else (N, k))
+        for lo in range(0, N, _PREDICT_CHUNK):
+            idx = np.arange(lo, min(lo + _PREDICT_CHUNK, N))
+            part = _take(batch, idx)
+            out, _ = network.forward(self.coefs_, part.X, part.lengths)
+            raw[idx, : out.shape[1]] = out
+        return raw
+
+    def _score_batch(self, batch, Y, sw):
+        """Validation score on an encoded batch (R^2 or accuracy), per real step if needed."""
+        raw = self._forward(batch)
+        if self.return_sequences:
+            real_sw = np.repeat(sw, self._step_counts(batch))
+            return self._score_metric(
+                self._real_steps(Y, batch), self._decode(self._real_steps(raw, batch)), real_sw
+            )
+        return self._score_metric(Y, self._decode(raw), sw)
+
+    @staticmethod
+    def _step_counts(batch):
+        N, T, _ = batch.X.shape
+        return np.full(N, T) if batch.lengths is None else batch.lengths
+
+    def _real_steps(self, A, batch):
+        """Values at the real steps, sequence after sequence."""
+        N, T = A.shape[:2]
+        if batch.lengths is None:
+            return A.reshape((N * T,) + A.shape[2:])
+        return A[np.arange(T) < batch.lengths[:, None]]
+
+    def _split_steps(self, pred, batch, ragged):
+        """Per-step predictions back into the shape of the input."""
+        if not self.return_sequences or not ragged:
+            return pred
+        lengths = self._step_counts(batch)
+        return [pred[k, :n] for k, n in enumerate(lengths)]

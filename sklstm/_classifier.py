@@ -1,0 +1,308 @@
+"""LSTMClassifier: an LSTM network with a softmax head and cross-entropy loss."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.utils import check_array, column_or_1d
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+
+from ._base import BaseLSTM
+from .core import log_softmax
+
+__all__ = ["LSTMClassifier"]
+
+
+class LSTMClassifier(ClassifierMixin, BaseLSTM):
+    """Recurrent (LSTM) classifier for sequences.
+
+    Stacked LSTM layers read each sequence; a softmax layer maps the pooled
+    state (or, with ``return_sequences=True``, the state at every step) to
+    class probabilities. Trained on the cross-entropy, like ``MLPClassifier``,
+    with Adam or SGD on minibatches and backpropagation through time. Labels
+    may be of any type (strings too) and are predicted back as given.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(64,)
+        Units of each LSTM layer; one stacked layer per entry.
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequences backward in time.
+    pooling : {'last', 'mean', 'max'}, default='last'
+        How one vector per sequence is read from the top layer: its state at
+        the last real step, or the mean or maximum over all real steps.
+    return_sequences : bool, default=False
+        Predict one label per step instead of one per sequence.
+    dropout : float, default=0.0
+        Fraction of each LSTM layer's outputs zeroed during training.
+    features_per_step : int, default=1
+        How a 2D X is read: each row holds ``n_columns / features_per_step``
+        steps of ``features_per_step`` features, step after step.
+    class_weight : dict, 'balanced' or None, default=None
+        Weight of each class in the loss; 'balanced' weighs classes inversely
+        to their frequency in y.
+    solver : {'adam', 'sgd'}, default='adam'
+        Optimiser.
+    alpha : float, default=1e-4
+        L2 penalty on the weight matrices.
+    batch_size : int or 'auto', default='auto'
+        Sequences per minibatch; 'auto' is ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of the 'sgd' solver.
+    learning_rate_init : float, default=0.01
+        Initial learning rate.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Whether to shuffle the sequences each epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, shuffling, dropout and the validation split; an int
+        makes fits identical.
+    tol : float, default=1e-4
+        Minimum improvement of the loss (or validation score) that counts.
+    verbose : bool, default=False
+        Print one line per epoch.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights.
+    momentum : float, default=0.9
+        Momentum of the 'sgd' solver.
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified), stop when its
+        accuracy stalls and keep the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates.
+    epsilon : float, default=1e-8
+        Adam's numerical stability term.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    max_grad_norm : float or None, default=5.0
+        Clip the joint L2 norm of each minibatch's gradients to this value;
+        None disables clipping.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels.
+    coefs_ : list of ndarray
+        Weights: for each layer and direction ``Wx, Wh, b`` (gate blocks
+        i, f, g, o), then the head's ``W_out`` and ``b_out``.
+    n_outputs_ : int
+        Number of classes (units of the softmax head).
+    loss_curve_ : list of float
+        Training loss after each epoch.
+    best_loss_ : float
+        Lowest training loss seen (updated when ``early_stopping=False``).
+    validation_scores_ : list of float or None
+        Accuracy on the held-out data after each epoch, with early stopping.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``.
+    n_iter_ : int
+        Epochs run.
+    t_ : int
+        Training sequences seen.
+    n_features_in_ : int
+        Columns of a 2D X, or features per step of a 3D or list X.
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 8, 1))
+    >>> y = np.where(X.mean(axis=(1, 2)) > 0, "up", "down")
+    >>> clf = LSTMClassifier(hidden_layer_sizes=(16,), random_state=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['down', 'up']
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    """
+
+    _numeric_targets = False
+    _parameter_constraints: dict = {
+        **BaseLSTM._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64,),
+        *,
+        bidirectional=False,
+        pooling="last",
+        return_sequences=False,
+        dropout=0.0,
+        features_per_step=1,
+        class_weight=None,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_grad_norm=5.0,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, bidirectional=bidirectional,
+            pooling=pooling, return_sequences=return_sequences, dropout=dropout,
+            features_per_step=features_per_step, solver=solver, alpha=alpha,
+            batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_grad_norm=max_grad_norm,
+        )  # fmt: skip
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Run one epoch over X and y, starting from the current weights.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, in any form :meth:`fit` accepts.
+        y : array-like
+            Labels, in the form :meth:`fit` accepts.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+        classes : array-like, default=None
+            Every label the model will ever see. Needed at the first call
+            unless that call's y holds them all; ignored afterwards.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._classes_arg = None if hasattr(self, "coefs_") else classes
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict_proba(self, X):
+        """Class probabilities for sequences X.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, in any form :meth:`fit` accepts.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``. With ``return_sequences=True``:
+            ``(n_samples, n_timesteps, n_classes)``, or a list of per-sequence
+            arrays for a list X.
+        """
+        log_proba = self._log_proba(X)
+        if isinstance(log_proba, list):
+            return [np.exp(p) for p in log_proba]
+        return np.exp(log_proba)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities for sequences X.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences, in any form :meth:`fit` accepts.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Shaped as :meth:`predict_proba` returns.
+        """
+        return self._log_proba(X)
+
+    def _log_proba(self, X):
+        raw, batch, ragged = self._raw_predict(X)
+        return self._split_steps(log_softmax(raw), batch, ragged)
+
+    def _validate_y(self, y, n_samples, per_step=False):
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if not per_step:
+            y = column_or_1d(y, warn=True)
+        if y.ndim != 1 or len(y) != n_samples:
+            raise ValueError(f"y has shape {y.shape}; expected ({n_samples},) to match X.")
+        check_classification_targets(y)
+        return y
+
+    def _encode(self, y, first):
+        if first:
+            given = getattr(self, "_classes_arg", None)
+            self._classes_arg = None
+            self.classes_ = np.unique(y if given is None else given)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the data; "
+                    f"got only one class: {self.classes_[0]!r}."
+                )
+        unseen = np.setdiff1d(y, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels not seen at the first fit: {unseen.tolist()}; "
+                f"the model knows {self.classes_.tolist()}."
+            )
+        index = np.searchsorted(self.classes_, y)
+        Y = np.zeros((len(y), len(self.classes_)))
+        Y[np.arange(len(y)), index] = 1.0
+        return Y
+
+    def _target_weights(self, Y):
+        if self.class_weight is None:
+            return None
+        index = Y.argmax(axis=1)
+        present = np.unique(index)
+        labels = self.classes_
+        weights = np.ones(len(labels))
+        if self.class_weight == "balanced":
+            weights[present] = compute_class_weight(
+                "balanced", classes=labels[present], y=labels[index]
+            )
+        else:
+            for k, label in enumerate(labels):
+                weights[k] = self.class_weight.get(label, 1.0)
+        return weights[index]
+
+    def _stratify_labels(self, Y):
+        if self.return_sequences:
+            return None
+        labels = Y.argmax(axis=1)
+        counts = np.bincount(labels)
+        return labels if counts[counts > 0].min() >= 2 else None
+
+    @staticmethod
+    def _loss(out, Y, w):
+        log_p = log_softmax(out)
+        loss = -np.sum(w[..., None] * Y * log_p)
+        return loss, (np.exp(log_p) - Y) * w[..., None]
+
+    def _decode(self, raw):
+        return self.classes_[raw.argmax(axis=-1)]
+
+    @staticmethod
+    def _score_metric(y, pred, sample_weight):
+        return accuracy_score(y, pred, sample_weight=sample_weight)

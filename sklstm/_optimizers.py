@@ -1,0 +1,127 @@
+"""Stochastic optimisers over a list of parameter arrays, updated in place.
+
+Same update rules and parameter names as scikit-learn's MLP (SGD with
+momentum/Nesterov and the 'constant', 'invscaling', 'adaptive' schedules; Adam
+of Kingma & Ba 2015).
+"""
+
+import numpy as np
+
+__all__ = ["SGDOptimizer", "AdamOptimizer", "clip_by_global_norm"]
+
+
+def clip_by_global_norm(grads, max_norm):
+    """Scale ``grads`` in place so that their joint L2 norm is at most ``max_norm``.
+
+    Parameters
+    ----------
+    grads : list of ndarray
+    max_norm : float or None
+        None leaves the gradients unchanged.
+
+    Returns
+    -------
+    norm : float
+        The joint norm before clipping.
+    """
+    norm = float(np.sqrt(sum(np.vdot(g, g) for g in grads)))
+    if max_norm is not None and norm > max_norm:
+        for g in grads:
+            g *= max_norm / norm
+    return norm
+
+
+class SGDOptimizer:
+    """Stochastic gradient descent with momentum and a learning-rate schedule.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Arrays to update in place.
+    learning_rate_init : float
+    lr_schedule : {'constant', 'invscaling', 'adaptive'}
+    momentum : float
+    nesterov : bool
+    power_t : float
+        Exponent of the 'invscaling' schedule.
+    """
+
+    def __init__(
+        self, params, learning_rate_init, lr_schedule="constant", momentum=0.9,
+        nesterov=True, power_t=0.5,
+    ):  # fmt: skip
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def update_params(self, params, grads):
+        """Take one step along ``-grads``."""
+        for p, v, g in zip(params, self.velocities, grads):
+            v *= self.momentum
+            v -= self.learning_rate * g
+            if self.nesterov:
+                p += self.momentum * v - self.learning_rate * g
+            else:
+                p += v
+
+    def iteration_ends(self, time_step):
+        """Apply the 'invscaling' schedule after ``time_step`` samples."""
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, verbose):
+        """Whether to stop when training stalls; 'adaptive' divides the rate by 5 instead."""
+        if self.lr_schedule != "adaptive" or self.learning_rate <= 1e-6:
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(f"Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class AdamOptimizer:
+    """Adam (Kingma & Ba 2015).
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Arrays to update in place.
+    learning_rate_init : float
+    beta_1, beta_2 : float
+        Decay rates of the first and second moment estimates.
+    epsilon : float
+    """
+
+    def __init__(self, params, learning_rate_init, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.ms = [np.zeros_like(p) for p in params]
+        self.vs = [np.zeros_like(p) for p in params]
+
+    def update_params(self, params, grads):
+        """Take one Adam step."""
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        step = self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        self.learning_rate = step
+        for p, m, v, g in zip(params, self.ms, self.vs, grads):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            p -= step * m / (np.sqrt(v) + self.epsilon)
+
+    def iteration_ends(self, time_step):
+        """Adam keeps its own rate."""
+
+    def trigger_stopping(self, verbose):
+        """Adam always stops when training stalls."""
+        return True
