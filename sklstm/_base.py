@@ -203,13 +203,14 @@ class BaseLSTM(BaseEstimator):
         -------
         score : float
         """
-        if not self.return_sequences:
-            return super().score(X, y, sample_weight=sample_weight)
         raw, batch, _ = self._raw_predict(X)
+        n_samples = len(batch.X)
+        sw = None if sample_weight is None else _check_sample_weight(sample_weight, n_samples)
+        if not self.return_sequences:
+            y = self._validate_y(y, n_samples)
+            return self._score_metric(y, self._decode(raw), sw)
         y_real = validate_sequence_targets(y, batch, numeric=self._numeric_targets)
-        sw = None
-        if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, len(batch.X))
+        if sw is not None:
             sw = np.repeat(sw, self._step_counts(batch))
         return self._score_metric(y_real, self._decode(self._real_steps(raw, batch)), sw)
 
@@ -303,7 +304,7 @@ class BaseLSTM(BaseEstimator):
             )  # fmt: skip
             val = (_take(batch, val_idx), Y[val_idx], sw[val_idx])
         n_train = len(train_idx)
-        batch_size = min(200, n_train) if self.batch_size == "auto" else self.batch_size
+        batch_size = min(32, n_train) if self.batch_size == "auto" else self.batch_size
         batch_size = min(batch_size, n_train)
         total_weight = W[train_idx].sum()
 

@@ -47,7 +47,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     alpha : float, default=1e-4
         L2 penalty on the weight matrices.
     batch_size : int or 'auto', default='auto'
-        Sequences per minibatch; 'auto' is ``min(200, n_samples)``.
+        Sequences per minibatch; 'auto' is ``min(32, n_samples)`` (smaller than
+        MLP's 200: measured better and faster for LSTMs on small data).
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Learning-rate schedule of the 'sgd' solver.
     learning_rate_init : float, default=0.01
@@ -240,6 +241,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     def _log_proba(self, X):
         raw, batch, ragged = self._raw_predict(X)
         return self._split_steps(log_softmax(raw), batch, ragged)
+
+    # The mixin's score would shadow the base's, which also scores per-step targets.
+    score = BaseLSTM.score
 
     def _validate_y(self, y, n_samples, per_step=False):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")

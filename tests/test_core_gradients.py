@@ -31,6 +31,8 @@ def numerical_gradient(loss, array):
 
 def relative_error(analytic, numeric):
     scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric))
+    if scale == 0:  # both exactly zero: they agree
+        return 0.0
     return np.linalg.norm(analytic - numeric) / scale
 
 

@@ -1,0 +1,44 @@
+"""The network's readouts, dropout and head against finite differences (float64)."""
+
+import numpy as np
+import pytest
+
+from sklstm._network import LSTMNetwork
+from tests.test_core_gradients import numerical_gradient, relative_error
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_network_gradients(pooling, bidirectional, return_sequences):
+    rng = np.random.RandomState(0)
+    net = LSTMNetwork((3, 2), 2, bidirectional, pooling, return_sequences, dropout=0.3)
+    params = net.init_params(2, rng)
+    X = rng.standard_normal((3, 5, 2))
+    lengths = np.array([5, 2, 4])
+    seed = 7
+
+    def run():
+        return net.forward(params, X, lengths, dropout_rng=np.random.RandomState(seed))
+
+    out, cache = run()
+    R = rng.standard_normal(out.shape)
+    grads = net.backward(params, R, cache)
+
+    def loss():
+        return np.sum(run()[0] * R)
+
+    for k, (g, p) in enumerate(zip(grads, params)):
+        err = relative_error(g, numerical_gradient(loss, p))
+        assert err < 1e-6, f"parameter {k}: relative error {err:.2e}"
+
+
+def test_bidirectional_last_reads_both_ends():
+    rng = np.random.RandomState(1)
+    net = LSTMNetwork((3,), 1, bidirectional=True, pooling="last")
+    params = net.init_params(1, rng)
+    X = rng.standard_normal((1, 6, 1))
+    _, cache = net.forward(params, X, np.array([4]))
+    H = cache.top
+    np.testing.assert_array_equal(cache.features[0, :3], H[0, 3, :3])
+    np.testing.assert_array_equal(cache.features[0, 3:], H[0, 0, 3:])
