@@ -1,5 +1,6 @@
 """What LSTMRegressor and LSTMClassifier share: parameters, validation and training."""
 
+import copy
 import time
 import warnings
 from numbers import Integral, Real
@@ -216,13 +217,45 @@ class BaseLSTM(BaseEstimator):
 
     # ---------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, incremental):
-        first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
-        batch = validate_sequences(self, X, reset=first)
-        Y, W, sw = self._training_targets(y, batch, sample_weight, first)
-        if first:
-            self._initialize(batch.X.shape[2], Y.shape[-1])
-        self._train(batch, Y, W, sw, incremental)
+        # Whatever goes wrong (bad input found late, divergence, an error raised
+        # by a callback), the estimator is left exactly as it was before the call.
+        saved = copy.deepcopy(self.__dict__)
+        try:
+            first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
+            batch = validate_sequences(self, X, reset=first)
+            Y, W, sw = self._training_targets(y, batch, sample_weight, first)
+            if first:
+                self._initialize(batch.X.shape[2], Y.shape[-1])
+            else:
+                self._check_same_network()
+            self._train(batch, Y, W, sw, incremental)
+        except BaseException:
+            # Ctrl-C inside the epoch loop is handled there (training stops, the
+            # model is kept); one that arrives here came before any update.
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
         return self
+
+    def _check_same_network(self):
+        if self._hidden_sizes != self._hidden_tuple() or (
+            len(self.coefs_) != 3 * len(self._hidden_sizes) * (1 + self.bidirectional) + 2
+        ):
+            raise ValueError(
+                "hidden_layer_sizes or bidirectional changed since the first fit; "
+                "warm_start and partial_fit continue the same network. Set "
+                "warm_start=False (or clone the estimator) to fit a new one."
+            )
+
+    def _hidden_tuple(self):
+        hidden = self.hidden_layer_sizes
+        hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)
+        if not hidden or not all(isinstance(h, Integral) and h > 0 for h in hidden):
+            raise ValueError(
+                f"hidden_layer_sizes must be a positive integer or a non-empty sequence of "
+                f"positive integers; got {self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(h) for h in hidden)
 
     def _training_targets(self, y, batch, sample_weight, first):
         """Encode y as float arrays and weights aligned with the padded batch.
@@ -252,15 +285,8 @@ class BaseLSTM(BaseEstimator):
         return Y, W, sw
 
     def _initialize(self, n_features, n_outputs):
-        hidden = self.hidden_layer_sizes
-        hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)
-        if not hidden or not all(isinstance(h, Integral) and h > 0 for h in hidden):
-            raise ValueError(
-                f"hidden_layer_sizes must be a positive integer or a non-empty sequence of "
-                f"positive integers; got {self.hidden_layer_sizes!r}."
-            )
+        self._hidden_sizes = self._hidden_tuple()
         self.n_outputs_ = n_outputs
-        self._hidden_sizes = tuple(int(h) for h in hidden)
         self._random_state = check_random_state(self.random_state)
         self.coefs_ = self._network().init_params(n_features, self._random_state)
         self.n_iter_ = 0
@@ -289,63 +315,84 @@ class BaseLSTM(BaseEstimator):
         )  # fmt: skip
 
     def _train(self, batch, Y, W, sw, incremental):
-        network = self._network()
-        params = self.coefs_
-        rng = self._random_state
         if self._optimizer is None or not incremental:
-            self._optimizer = self._make_optimizer(params)
+            self._optimizer = self._make_optimizer(self.coefs_)
         early_stopping = self.early_stopping and not incremental
         train_idx = np.arange(len(batch.X))
+        val = None
         if early_stopping:
-            stratify = self._stratify_labels(Y)
             train_idx, val_idx = train_test_split(
-                train_idx, test_size=self.validation_fraction, random_state=rng,
-                stratify=stratify,
+                train_idx, test_size=self.validation_fraction, random_state=self._random_state,
+                stratify=self._stratify_labels(Y),
             )  # fmt: skip
             val = (_take(batch, val_idx), Y[val_idx], sw[val_idx])
+        data = (batch, Y, W, sw, train_idx)
+        n_epochs = 1 if incremental else self.max_iter
+        try:
+            for epoch in range(n_epochs):
+                start = time.perf_counter()
+                # Non-finite values are looked for explicitly and end training with a
+                # clear error: NumPy's overflow warnings on the way would only be noise.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    finite = self._run_epoch(data)
+                if not finite:
+                    raise ValueError(
+                        f"Training diverged in epoch {epoch + 1} of this call: the loss or the "
+                        "weights became infinite or NaN, so the model was left as it was "
+                        "before the call. Lower learning_rate_init, keep max_grad_norm set, "
+                        "or scale X and y (for example with StandardScaler in a Pipeline)."
+                    )
+                if self.verbose:
+                    print(
+                        f"Iteration {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}, "
+                        f"time = {time.perf_counter() - start:.2f}s"
+                    )
+                if self._stalled(early_stopping, val):
+                    break
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                        "and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            # As MLP does: stop, keep what was learnt, and say so.
+            warnings.warn(
+                f"Training interrupted by user after {self.n_iter_} complete epochs.",
+                ConvergenceWarning,
+            )
+        if early_stopping and hasattr(self, "_best_coefs"):
+            self.coefs_ = self._best_coefs
+            del self._best_coefs
+
+    def _run_epoch(self, data):
+        """One pass over the training sequences; False when training diverged."""
+        batch, Y, W, sw, train_idx = data
+        network, params, rng = self._network(), self.coefs_, self._random_state
         n_train = len(train_idx)
         batch_size = min(32, n_train) if self.batch_size == "auto" else self.batch_size
-        batch_size = min(batch_size, n_train)
-        total_weight = W[train_idx].sum()
-
-        for _ in range(1 if incremental else self.max_iter):
-            start = time.perf_counter()
-            order = rng.permutation(train_idx) if self.shuffle else train_idx
-            epoch_loss = 0.0
-            for lo in range(0, n_train, batch_size):
-                idx = order[lo : lo + batch_size]
-                loss, grads = self._loss_and_grads(network, params, _take(batch, idx),
-                                                   Y[idx], W[idx], sw[idx], rng)  # fmt: skip
-                if grads is None:
-                    continue
-                clip_by_global_norm(grads, self.max_grad_norm)
-                self._optimizer.update_params(params, grads)
-                epoch_loss += loss * W[idx].sum()
-            self.n_iter_ += 1
-            self.t_ += n_train
-            self._optimizer.iteration_ends(self.t_)
-            self.loss_curve_.append(epoch_loss / total_weight)
-            if not np.all([np.all(np.isfinite(p)) for p in params]):
-                raise ValueError(
-                    "Training diverged: the weights are no longer finite. Scale the inputs "
-                    "(for example StandardScaler in a Pipeline) or lower learning_rate_init."
-                )
-            if self.verbose:
-                print(
-                    f"Iteration {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}, "
-                    f"time = {time.perf_counter() - start:.2f}s"
-                )
-            if self._stalled(early_stopping, val if early_stopping else None):
-                break
-        else:
-            if not incremental:
-                warnings.warn(
-                    f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and "
-                    "the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
-        if early_stopping:
-            self.coefs_ = self._best_coefs
+        order = rng.permutation(train_idx) if self.shuffle else train_idx
+        epoch_loss = 0.0
+        for lo in range(0, n_train, batch_size):
+            idx = order[lo : lo + batch_size]
+            loss, grads = self._loss_and_grads(
+                network, params, _take(batch, idx), Y[idx], W[idx], sw[idx], rng
+            )
+            if grads is None:
+                continue
+            norm = clip_by_global_norm(grads, self.max_grad_norm)
+            if not (np.isfinite(loss) and np.isfinite(norm)):
+                return False
+            self._optimizer.update_params(params, grads)
+            epoch_loss += loss * W[idx].sum()
+        if not all(np.all(np.isfinite(p)) for p in params):
+            return False
+        self.n_iter_ += 1
+        self.t_ += n_train
+        self._optimizer.iteration_ends(self.t_)
+        self.loss_curve_.append(float(epoch_loss / W[train_idx].sum()))
+        return True
 
     def _stalled(self, early_stopping, val):
         """Track progress after an epoch; True when training should stop."""
@@ -408,17 +455,20 @@ class BaseLSTM(BaseEstimator):
             part = _take(batch, idx)
             out, _ = network.forward(self.coefs_, part.X, part.lengths)
             raw[idx, : out.shape[1]] = out
+        if not np.all(np.isfinite(raw)):
+            raise ValueError(
+                "The network's outputs are not finite: the inputs are too large for the "
+                "weights. Scale X (for example with StandardScaler in a Pipeline)."
+            )
         return raw
 
     def _score_batch(self, batch, Y, sw):
         """Validation score on an encoded batch (R^2 or accuracy), per real step if needed."""
         raw = self._forward(batch)
         if self.return_sequences:
-            real_sw = np.repeat(sw, self._step_counts(batch))
-            return self._score_metric(
-                self._real_steps(Y, batch), self._decode(self._real_steps(raw, batch)), real_sw
-            )
-        return self._score_metric(Y, self._decode(raw), sw)
+            raw, Y = self._real_steps(raw, batch), self._real_steps(Y, batch)
+            sw = np.repeat(sw, self._step_counts(batch))
+        return self._score_metric(self._decode(Y), self._decode(raw), sw)
 
     @staticmethod
     def _step_counts(batch):

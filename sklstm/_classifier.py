@@ -258,7 +258,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         if first:
             given = getattr(self, "_classes_arg", None)
             self._classes_arg = None
-            self.classes_ = np.unique(y if given is None else given)
+            classes = np.unique(y if given is None else given)
+            if classes.dtype == object and all(isinstance(c, str) for c in classes):
+                # Plain strings (from pandas, say): a unicode array, so that the
+                # fitted state holds no object array (secure loading refuses them).
+                classes = classes.astype(str)
+            self.classes_ = classes
             if len(self.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data; "

@@ -44,18 +44,16 @@ def _ndim(X):
 
 
 def _check_sequence(x, k):
+    if np.ndim(x) not in (1, 2):
+        raise ValueError(
+            f"Sequence {k} of X has {np.ndim(x)} dimensions; each sequence of a list must be "
+            "(n_timesteps,) or (n_timesteps, n_features)."
+        )
     try:
         x = check_array(x, ensure_2d=False, dtype=np.float64, input_name=f"X[{k}]")
     except ValueError as exc:
         raise ValueError(f"Sequence {k} of X is not a valid sequence: {exc}") from None
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2:
-        raise ValueError(
-            f"Sequence {k} of X has {x.ndim} dimensions; each sequence of a list must be "
-            "(n_timesteps,) or (n_timesteps, n_features)."
-        )
-    return x
+    return x[:, None] if x.ndim == 1 else x
 
 
 def _pad(seqs):
@@ -91,11 +89,18 @@ def validate_sequences(estimator, X, *, reset):
     -------
     Sequences
     """
-    if is_ragged(X):
+    ragged = is_ragged(X)
+    ndim = None if ragged else _ndim(X)
+    if ndim is not None and ndim > 3:
+        raise ValueError(
+            f"X has {ndim} dimensions; expected a 2D (n_samples, n_timesteps) or 3D "
+            "(n_samples, n_timesteps, n_features) array, or a list of 2D sequences."
+        )
+    if ragged:
         seqs = [_check_sequence(x, k) for k, x in enumerate(X)]
         batch = _pad(seqs)
         n_features_in = batch.X.shape[2]
-    elif _ndim(X) == 3:
+    elif ndim == 3:
         X = check_array(X, allow_nd=True, dtype=np.float64, input_name="X")
         if X.shape[1] == 0 or X.shape[2] == 0:
             raise ValueError(

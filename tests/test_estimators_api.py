@@ -216,6 +216,20 @@ def test_early_stopping_keeps_best_validation_weights():
     assert model.best_loss_ == np.inf or model.best_loss_ >= 0
 
 
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_classifier_early_stopping_scores_accuracy(return_sequences):
+    rng = np.random.RandomState(8)
+    X = rng.standard_normal((120, 6, 1))
+    y = np.where(X[:, :, 0] > 0, "pos", "neg")
+    y = y if return_sequences else y[:, -1]
+    clf = LSTMClassifier(
+        early_stopping=True, return_sequences=return_sequences, validation_fraction=0.25, **FAST
+    ).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert all(0 <= s <= 1 for s in clf.validation_scores_)
+    assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.6
+
+
 def test_verbose_prints_one_line_per_epoch(capsys):
     X, y = regression_data()
     LSTMRegressor(verbose=True, **{**FAST, "max_iter": 3}).fit(X, y)

@@ -1,0 +1,319 @@
+"""Bad input, divergence, interruption, threads, secure persistence and long sequences."""
+
+import threading
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._network import LSTMNetwork
+
+rng = np.random.RandomState(0)
+X3 = rng.standard_normal((20, 5, 2))
+Y = X3.sum(axis=(1, 2))
+LABELS = np.where(Y > 0, "pos", "neg")
+FAST = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+
+
+def with_nan(a, where=(0, 0, 0)):
+    a = a.astype(float).copy()
+    a[where] = np.nan
+    return a
+
+
+def with_inf(a):
+    a = a.astype(float).copy()
+    a.flat[3] = np.inf
+    return a
+
+
+# (id, estimator, method, args, expected error, message fragment)
+BAD_INPUTS = [
+    ("nan in X", LSTMRegressor(), "fit", (with_nan(X3), Y), ValueError, "NaN"),
+    ("inf in X", LSTMRegressor(), "fit", (with_inf(X3), Y), ValueError, "infinity"),
+    ("nan in y", LSTMRegressor(), "fit", (X3, with_nan(Y, 0)), ValueError, "NaN"),
+    ("inf in y", LSTMRegressor(), "fit", (X3, with_inf(Y)), ValueError, "infinity"),
+    ("empty X", LSTMRegressor(), "fit", (np.zeros((0, 5, 2)), []), ValueError, "0 sample"),
+    ("zero timesteps", LSTMRegressor(), "fit", (np.zeros((3, 0, 2)), [1, 2, 3]), ValueError,
+     "at least one timestep"),
+    ("zero features", LSTMRegressor(), "fit", (np.zeros((3, 4, 0)), [1, 2, 3]), ValueError,
+     "one feature"),
+    ("1D X", LSTMRegressor(), "fit", (np.arange(5.0), np.arange(5.0)), ValueError,
+     "Expected 2D array"),
+    ("4D X", LSTMRegressor(), "fit", (np.zeros((3, 2, 2, 2)), [1, 2, 3]), ValueError,
+     "4 dimensions"),
+    ("string X", LSTMRegressor(), "fit", (np.array([["a", "b"], ["c", "d"]]), [1, 2]),
+     ValueError, "could not convert"),
+    ("object X", LSTMRegressor(), "fit", (np.array([[{}, 1], [2, 3]], dtype=object), [1, 2]),
+     TypeError, "float"),
+    ("X/y length mismatch", LSTMRegressor(), "fit", (X3, Y[:-1]), ValueError, "match X"),
+    ("ragged feature counts", LSTMRegressor(), "fit",
+     ([np.zeros((3, 2)), np.zeros((4, 3))], [1.0, 2.0]), ValueError, "different numbers"),
+    ("empty sequence in list", LSTMRegressor(), "fit",
+     ([np.zeros((0, 2)), np.zeros((4, 2))], [1.0, 2.0]), ValueError, "Sequence 0"),
+    ("nan in ragged list", LSTMRegressor(), "fit",
+     ([np.full((2, 1), np.nan), np.zeros((4, 1))], [1.0, 2.0]), ValueError, "Sequence 0"),
+    ("3D sequence in list", LSTMRegressor(), "fit",
+     ([np.zeros((2, 1, 1)), np.zeros((4, 1))], [1.0, 2.0]), ValueError, "3 dimensions"),
+    ("one class", LSTMClassifier(), "fit", (X3, ["a"] * 20), ValueError, "at least 2 classes"),
+    ("continuous labels", LSTMClassifier(), "fit", (X3, Y), ValueError, "continuous"),
+    ("negative sample_weight", LSTMRegressor(), "fit", (X3, Y, -np.ones(20)), ValueError,
+     "non-negative"),
+    ("nan sample_weight", LSTMRegressor(), "fit", (X3, Y, with_nan(np.ones(20), 0)),
+     ValueError, "finite"),
+    ("zero sample_weight", LSTMRegressor(), "fit", (X3, Y, np.zeros(20)), ValueError,
+     "sums to zero"),
+    ("sample_weight shape", LSTMRegressor(), "fit", (X3, Y, np.ones(3)), ValueError,
+     "sample_weight has shape"),
+    ("per-step y shape", LSTMRegressor(return_sequences=True), "fit", (X3, Y), ValueError,
+     "return_sequences=True"),
+    ("per-step y too short", LSTMRegressor(return_sequences=True), "fit",
+     (X3, np.zeros((20, 4))), ValueError, "(n_samples, n_timesteps)"),
+    ("y is None", LSTMRegressor(), "fit", (X3, None), ValueError, "requires y"),
+    ("hidden_layer_sizes 0", LSTMRegressor(hidden_layer_sizes=(0,)), "fit", (X3, Y),
+     ValueError, "hidden_layer_sizes"),
+    ("hidden_layer_sizes str", LSTMRegressor(hidden_layer_sizes="abc"), "fit", (X3, Y),
+     ValueError, "hidden_layer_sizes"),
+    ("hidden_layer_sizes empty", LSTMRegressor(hidden_layer_sizes=()), "fit", (X3, Y),
+     ValueError, "hidden_layer_sizes"),
+    ("alpha < 0", LSTMRegressor(alpha=-1), "fit", (X3, Y), ValueError, "alpha"),
+    ("learning_rate_init 0", LSTMRegressor(learning_rate_init=0), "fit", (X3, Y), ValueError,
+     "learning_rate_init"),
+    ("batch_size 0", LSTMRegressor(batch_size=0), "fit", (X3, Y), ValueError, "batch_size"),
+    ("max_iter 0", LSTMRegressor(max_iter=0), "fit", (X3, Y), ValueError, "max_iter"),
+    ("solver lbfgs", LSTMRegressor(solver="lbfgs"), "fit", (X3, Y), ValueError, "solver"),
+    ("dropout 1", LSTMRegressor(dropout=1.0), "fit", (X3, Y), ValueError, "dropout"),
+    ("pooling sum", LSTMRegressor(pooling="sum"), "fit", (X3, Y), ValueError, "pooling"),
+    ("validation_fraction 1", LSTMRegressor(validation_fraction=1.0), "fit", (X3, Y),
+     ValueError, "validation_fraction"),
+    ("max_grad_norm 0", LSTMRegressor(max_grad_norm=0), "fit", (X3, Y), ValueError,
+     "max_grad_norm"),
+    ("class_weight str", LSTMClassifier(class_weight="heavy"), "fit", (X3, LABELS), ValueError,
+     "class_weight"),
+    ("predict before fit", LSTMRegressor(), "predict", (X3,), NotFittedError, "not fitted"),
+    ("predict_proba before fit", LSTMClassifier(), "predict_proba", (X3,), NotFittedError,
+     "not fitted"),
+    ("score before fit", LSTMRegressor(), "score", (X3, Y), NotFittedError, "not fitted"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "estimator, method, args, error, message",
+    [case[1:] for case in BAD_INPUTS],
+    ids=[case[0] for case in BAD_INPUTS],
+)
+def test_bad_input_is_rejected_clearly(estimator, method, args, error, message):
+    with pytest.raises(error) as info:
+        getattr(estimator, method)(*args)
+    assert message.lower() in str(info.value).lower()
+
+
+AFTER_FIT = [
+    ("wrong features per step", "predict", (np.zeros((2, 5, 3)),), "features per step"),
+    ("nan at predict", "predict", (with_nan(X3),), "NaN"),
+    ("2D columns differ", "score", (np.zeros((2, 3)), [1.0, 2.0]), "features"),
+]
+
+
+@pytest.mark.parametrize(
+    "method, args, message", [c[1:] for c in AFTER_FIT], ids=[c[0] for c in AFTER_FIT]
+)
+def test_bad_input_after_fit_is_rejected_clearly(method, args, message):
+    model = LSTMRegressor(**FAST).fit(X3, Y)
+    if "2D" in message or method == "score":
+        model = LSTMRegressor(**FAST).fit(X3[:, :, 0], Y)
+    with pytest.raises(ValueError, match=message):
+        getattr(model, method)(*args)
+
+
+def test_huge_inputs_saturate_to_finite_predictions():
+    model = LSTMRegressor(**FAST).fit(X3, Y)
+    assert np.all(np.isfinite(model.predict(np.full((2, 5, 2), 1e308))))
+
+
+def test_non_finite_outputs_are_an_error_not_silent_nan():
+    model = LSTMRegressor(**FAST).fit(X3, Y)
+    model.coefs_[-1][:] = np.nan  # weights corrupted after fitting
+    with pytest.raises(ValueError, match="not finite"):
+        model.predict(X3)
+
+
+def test_failed_refit_leaves_fitted_model_unchanged():
+    model = LSTMClassifier(**FAST).fit(X3, LABELS)
+    before = model.predict_proba(X3)
+    state = dict(model.__dict__)
+    with pytest.raises(ValueError):
+        model.fit(X3[:, :, :1], ["only"] * 20)  # found after n_features_in_ is reset
+    with pytest.raises(ValueError):
+        model.partial_fit(X3, ["new label"] * 20)
+    np.testing.assert_array_equal(model.predict_proba(X3), before)
+    assert model.__dict__.keys() == state.keys()
+    assert model.n_features_in_ == 2
+
+
+def test_error_raised_inside_training_leaves_model_unchanged(monkeypatch):
+    model = LSTMRegressor(warm_start=True, **FAST).fit(X3, Y)
+    before = model.predict(X3)
+    coefs = [p.copy() for p in model.coefs_]
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("callback failed")
+
+    monkeypatch.setattr(LSTMNetwork, "backward", broken)
+    with pytest.raises(RuntimeError, match="callback failed"):
+        model.fit(X3, Y)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(model.predict(X3), before)
+    for a, b in zip(model.coefs_, coefs):
+        np.testing.assert_array_equal(a, b)
+    assert model.n_iter_ == 3
+
+
+# -------------------------------------------------------------- divergence
+def test_huge_learning_rate_ends_finite_or_fails_clearly():
+    r = np.random.RandomState(1)
+    X = r.standard_normal((50, 6, 1))
+    y = 1e6 * r.standard_normal(50)
+    model = LSTMRegressor(solver="sgd", learning_rate_init=1e6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            model.fit(X, y)
+        except ValueError as exc:
+            assert "diverged" in str(exc)
+            assert not hasattr(model, "coefs_")
+            return
+    assert all(np.all(np.isfinite(p)) for p in model.coefs_)
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_diverging_warm_start_keeps_first_fit_bit_for_bit():
+    model = LSTMRegressor(warm_start=True, **FAST).fit(X3, Y)
+    before = model.predict(X3)
+    loss_curve = list(model.loss_curve_)
+    model.set_params(
+        solver="sgd", learning_rate_init=1e6, max_grad_norm=None, max_iter=200,
+        n_iter_no_change=200, tol=0,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="diverged in epoch"):
+        model.fit(X3, 1e6 * Y)
+    np.testing.assert_array_equal(model.predict(X3), before)
+    assert model.n_iter_ == 3 and model.loss_curve_ == loss_curve
+    with pytest.raises(ValueError, match="diverged in epoch 1"):
+        model.partial_fit(X3, 1e300 * Y)
+    np.testing.assert_array_equal(model.predict(X3), before)
+
+
+def test_divergence_after_progress_fails_and_restores(monkeypatch):
+    model = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=10, tol=0, random_state=0)
+    calls = {"n": 0}
+    real = LSTMNetwork.backward
+
+    def poisoned(self, params, d_out, cache):
+        calls["n"] += 1
+        grads = real(self, params, d_out, cache)
+        if calls["n"] > 3:  # one batch per epoch: epoch 4 diverges
+            grads[0][...] = np.nan
+        return grads
+
+    monkeypatch.setattr(LSTMNetwork, "backward", poisoned)
+    with pytest.raises(ValueError, match="diverged in epoch 4"):
+        model.fit(X3, Y)
+    assert not hasattr(model, "coefs_")  # a fresh fit that failed leaves no fitted state
+
+
+# ------------------------------------------------------------- interruption
+def test_keyboard_interrupt_stops_cleanly_and_keeps_a_usable_model(monkeypatch):
+    model = LSTMRegressor(hidden_layer_sizes=(4,), batch_size=5, max_iter=50, random_state=0)
+    calls = {"n": 0}
+    real = LSTMNetwork.backward
+
+    def interrupted(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 10:  # 4 batches an epoch: the 3rd epoch's 2nd batch
+            raise KeyboardInterrupt
+        return real(self, *args)
+
+    monkeypatch.setattr(LSTMNetwork, "backward", interrupted)
+    with pytest.warns(ConvergenceWarning, match="interrupted by user after 2 complete epochs"):
+        model.fit(X3, Y)
+    assert model.n_iter_ == 2 and len(model.loss_curve_) == 2
+    assert model.predict(X3).shape == (20,)
+
+
+# ------------------------------------------------------------------ threads
+def test_threads_predict_like_serial():
+    model = LSTMClassifier(hidden_layer_sizes=(8,), bidirectional=True, **{
+        k: v for k, v in FAST.items() if k != "hidden_layer_sizes"
+    }).fit(X3, LABELS)  # fmt: skip
+    Xbig = np.random.RandomState(2).standard_normal((300, 5, 2))
+    serial = model.predict_proba(Xbig)
+    results = [None] * 8
+    barrier = threading.Barrier(8)
+
+    def work(k):
+        barrier.wait()
+        results[k] = model.predict_proba(Xbig)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        np.testing.assert_array_equal(r, serial)
+
+
+def test_grid_search_threading_backend_equals_serial():
+    from joblib import parallel_backend
+    from sklearn.model_selection import GridSearchCV
+
+    grid = {"hidden_layer_sizes": [(4,), (6,)], "alpha": [1e-4, 1e-1]}
+    serial = GridSearchCV(LSTMRegressor(**{**FAST, "max_iter": 5}), grid, cv=2).fit(X3, Y)
+    with parallel_backend("threading", n_jobs=4):
+        threaded = GridSearchCV(LSTMRegressor(**{**FAST, "max_iter": 5}), grid, cv=2).fit(X3, Y)
+    np.testing.assert_array_equal(
+        serial.cv_results_["mean_test_score"], threaded.cv_results_["mean_test_score"]
+    )
+
+
+# -------------------------------------------------------------------- skops
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_skops_round_trip_trusts_only_sklstm_types(Estimator):
+    y = LABELS.astype(object) if Estimator is LSTMClassifier else Y
+    model = Estimator(early_stopping=True, validation_fraction=0.3, **FAST).fit(X3, y)
+    data = sio.dumps(model)
+    untrusted = sio.get_untrusted_types(data=data)
+    assert untrusted and all(t.startswith("sklstm.") for t in untrusted), untrusted
+    loaded = sio.loads(data, trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict(X3), model.predict(X3))
+
+
+def test_fitted_state_holds_no_object_arrays():
+    model = LSTMClassifier(**FAST).fit(X3, LABELS.astype(object))
+    assert model.classes_.dtype.kind == "U"
+    for value in model.__dict__.values():
+        assert not (isinstance(value, np.ndarray) and value.dtype == object)
+
+
+# ------------------------------------------------------------ long sequences
+def test_ten_thousand_steps_train_within_documented_memory():
+    B, T, D, H = 4, 10_000, 1, 8
+    r = np.random.RandomState(3)
+    X = r.standard_normal((B, T, D))
+    y = X[:, -50:, 0].mean(axis=1)
+    model = LSTMRegressor(hidden_layer_sizes=(H,), max_iter=1, batch_size=B, random_state=0)
+    tracemalloc.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # README, "What a fit costs": itemsize * B * T * (8H + D + 1 + 10H) for one layer.
+    formula = 8 * B * T * (18 * H + D + 1)
+    assert 0.8 <= peak / formula <= 1.2, (peak, formula)
+    assert np.all(np.isfinite(model.loss_curve_)) and np.all(np.isfinite(model.predict(X)))
