@@ -203,6 +203,7 @@ class BaseLSTM(BaseEstimator):
         Returns
         -------
         score : float
+            R^2 (regressor) or accuracy (classifier), weighted by ``sample_weight``.
         """
         raw, batch, _ = self._raw_predict(X)
         n_samples = len(batch.X)
@@ -342,12 +343,10 @@ class BaseLSTM(BaseEstimator):
                         "before the call. Lower learning_rate_init, keep max_grad_norm set, "
                         "or scale X and y (for example with StandardScaler in a Pipeline)."
                     )
+                stalled = self._stalled(early_stopping, val)
                 if self.verbose:
-                    print(
-                        f"Iteration {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}, "
-                        f"time = {time.perf_counter() - start:.2f}s"
-                    )
-                if self._stalled(early_stopping, val):
+                    self._print_epoch(early_stopping, time.perf_counter() - start)
+                if stalled:
                     break
             else:
                 if not incremental:
@@ -394,13 +393,18 @@ class BaseLSTM(BaseEstimator):
         self.loss_curve_.append(float(epoch_loss / W[train_idx].sum()))
         return True
 
+    def _print_epoch(self, early_stopping, seconds):
+        """One line per epoch, in MLP's format, with the validation score and time added."""
+        line = f"Iteration {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}"
+        if early_stopping:
+            line += f", validation score = {self.validation_scores_[-1]:.6f}"
+        print(f"{line}, time = {seconds:.2f}s")
+
     def _stalled(self, early_stopping, val):
         """Track progress after an epoch; True when training should stop."""
         if early_stopping:
-            score = self._score_batch(*val)
+            score = float(self._score_batch(*val))
             self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {score:f}")
             improved = score >= self.best_validation_score_ + self.tol
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score

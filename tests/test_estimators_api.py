@@ -3,6 +3,7 @@
 import hashlib
 import io
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -234,7 +235,15 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     X, y = regression_data()
     LSTMRegressor(verbose=True, **{**FAST, "max_iter": 3}).fit(X, y)
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Iteration")]
-    assert len(lines) == 3 and "loss = " in lines[0]
+    assert len(lines) == 3
+    assert re.fullmatch(r"Iteration 1, loss = [0-9.]+, time = [0-9.]+s", lines[0])
+    model = LSTMRegressor(verbose=True, early_stopping=True, **{**FAST, "max_iter": 2})
+    model.fit(*regression_data(n=100))
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Iteration")]
+    assert len(lines) == 2
+    assert re.fullmatch(
+        r"Iteration 2, loss = [0-9.]+, validation score = -?[0-9.]+, time = [0-9.]+s", lines[1]
+    )
 
 
 def test_convergence_warning_names_iterations():

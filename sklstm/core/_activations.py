@@ -14,10 +14,12 @@ def sigmoid(x):
     Parameters
     ----------
     x : array-like
+        Values of any shape.
 
     Returns
     -------
     ndarray
+        ``sigmoid(x)``, elementwise, in [0, 1].
 
     Examples
     --------
@@ -36,11 +38,14 @@ def log_softmax(Z, axis=-1):
     Parameters
     ----------
     Z : ndarray
+        Scores (logits).
     axis : int, default=-1
+        Axis over which the scores are normalised.
 
     Returns
     -------
     ndarray
+        Log-probabilities, same shape as ``Z``.
 
     Examples
     --------
@@ -60,11 +65,14 @@ def softmax(Z, axis=-1):
     Parameters
     ----------
     Z : ndarray
+        Scores (logits).
     axis : int, default=-1
+        Axis over which the scores are normalised.
 
     Returns
     -------
     ndarray
+        Probabilities summing to 1 along ``axis``, same shape as ``Z``.
 
     Examples
     --------

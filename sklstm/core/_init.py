@@ -38,9 +38,11 @@ def init_lstm_params(n_features, n_hidden, random_state, dtype=np.float64):
     Returns
     -------
     Wx : ndarray, shape (n_features, 4 * n_hidden)
+        Input weights, gate blocks in the order i, f, g, o.
     Wh : ndarray, shape (n_hidden, 4 * n_hidden)
+        Recurrent weights.
     b : ndarray, shape (4 * n_hidden,)
-        Gate blocks in the order i, f, g, o.
+        Bias.
 
     Examples
     --------

@@ -42,7 +42,7 @@ class LSTMCache(NamedTuple):
 
     Buffers are time-major and in sorted row order (see ``order``).
 
-    Attributes
+    Parameters
     ----------
     stacked : ndarray, shape (n_timesteps + 1, n_samples, n_hidden + n_features + 1)
         Row ``t`` holds ``[h_{t-1}, x_t, 1]``; ``stacked[t + 1, :, :n_hidden]`` is ``h_t``.
@@ -52,14 +52,25 @@ class LSTMCache(NamedTuple):
         ``tanh(c_t)``.
     gates : ndarray, shape (n_timesteps, n_samples, 4 * n_hidden)
         Activated gates ``[i, f, g, o]`` at each step.
-    Wx, Wh : ndarray
-        The weights of the forward pass.
+    Wx : ndarray
+        The input weights of the forward pass.
+    Wh : ndarray
+        The recurrent weights of the forward pass.
     order : ndarray of int or None
         Row ``k`` of the buffers is sequence ``order[k]``; None when unsorted.
     n_active : ndarray of int or None
         Number of sequences still running at each step; None when none is padded.
     lengths : ndarray of int or None
         Real steps of each sequence in the caller's order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import init_lstm_params, lstm_forward
+    >>> Wx, Wh, b = init_lstm_params(1, 2, np.random.default_rng(0))
+    >>> _, cache = lstm_forward(np.ones((3, 4, 1)), Wx, Wh, b)
+    >>> cache.gates.shape  # (n_timesteps, n_samples, 4 * n_hidden)
+    (4, 3, 8)
     """
 
     stacked: np.ndarray
@@ -242,12 +253,17 @@ def lstm_backward(dH, cache, need_dX=True):
     Returns
     -------
     dX : ndarray, shape (n_samples, n_timesteps, n_features), or None
-        None when ``need_dX`` is False; zero at padded steps.
+        Gradient with respect to ``X``; None when ``need_dX`` is False; zero at padded steps.
     dWx : ndarray, shape (n_features, 4 * n_hidden)
+        Gradient with respect to ``Wx``.
     dWh : ndarray, shape (n_hidden, 4 * n_hidden)
+        Gradient with respect to ``Wh``.
     db : ndarray, shape (4 * n_hidden,)
+        Gradient with respect to ``b``.
     dh0 : ndarray, shape (n_samples, n_hidden)
+        Gradient with respect to the initial hidden state.
     dc0 : ndarray, shape (n_samples, n_hidden)
+        Gradient with respect to the initial cell state.
 
     Examples
     --------

@@ -24,6 +24,13 @@ def resolve_lengths(n_samples, n_timesteps, mask=None, lengths=None):
     -------
     lengths : ndarray of int64, shape (n_samples,), or None
         None when every sequence has all ``n_timesteps`` steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import resolve_lengths
+    >>> resolve_lengths(2, 3, mask=np.array([[True, True, False], [True, True, True]]))
+    array([2, 3])
     """
     if mask is not None and lengths is not None:
         raise ValueError("Give either mask or lengths, not both.")
@@ -73,6 +80,14 @@ def reverse_sequences(A, lengths=None):
         Step ``t < lengths[n]`` of sequence ``n`` holds its step
         ``lengths[n] - 1 - t``; padded steps stay where they are. The function
         is its own inverse.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import reverse_sequences
+    >>> A = np.arange(8.0).reshape(2, 4, 1)
+    >>> reverse_sequences(A, np.array([4, 2]))[:, :, 0].tolist()
+    [[3.0, 2.0, 1.0, 0.0], [5.0, 4.0, 6.0, 7.0]]
     """
     if lengths is None:
         return A[:, ::-1].copy()
@@ -95,6 +110,15 @@ def last_steps(A, lengths=None):
     Returns
     -------
     last : ndarray, shape (n_samples, n_units)
+        ``A[n, lengths[n] - 1]`` for each sequence ``n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import last_steps
+    >>> A = np.arange(6.0).reshape(2, 3, 1)
+    >>> last_steps(A, np.array([3, 1]))[:, 0].tolist()
+    [2.0, 3.0]
     """
     if lengths is None:
         return A[:, -1]

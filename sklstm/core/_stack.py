@@ -22,12 +22,21 @@ __all__ = ["StackCache", "init_lstm_stack", "lstm_stack_forward", "lstm_stack_ba
 class StackCache(NamedTuple):
     """What :func:`lstm_stack_forward` keeps for :func:`lstm_stack_backward`.
 
-    Attributes
+    Parameters
     ----------
     layer_caches : list of list of LSTMCache
         One cache per direction of each layer.
     lengths : ndarray of int or None
         Real steps per sequence; None when none is padded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import init_lstm_stack, lstm_stack_forward
+    >>> layers = init_lstm_stack(1, [2, 2], np.random.default_rng(0))
+    >>> _, cache = lstm_stack_forward(np.ones((3, 4, 1)), layers, lengths=np.array([4, 1, 2]))
+    >>> len(cache.layer_caches), cache.lengths.tolist()
+    (2, [4, 1, 2])
     """
 
     layer_caches: list
@@ -48,6 +57,7 @@ def init_lstm_stack(n_features, hidden_sizes, random_state, bidirectional=False,
     bidirectional : bool, default=False
         Whether each layer also runs backward in time.
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Dtype of the weights.
 
     Returns
     -------
@@ -93,6 +103,7 @@ def lstm_stack_forward(X, layers, mask=None, lengths=None):
     H : ndarray, shape (n_samples, n_timesteps, n_directions * n_hidden_last)
         Output of the top layer; zero at padded steps.
     cache : StackCache
+        What :func:`lstm_stack_backward` needs.
 
     Examples
     --------
@@ -135,6 +146,7 @@ def lstm_stack_backward(dH, cache, need_dX=True):
     Returns
     -------
     dX : ndarray, shape (n_samples, n_timesteps, n_features), or None
+        Gradient with respect to ``X``; None when ``need_dX`` is False.
     grads : list of list of tuple
         ``grads[k][d]`` is ``(dWx, dWh, db)``, laid out as the weights are.
 

@@ -1,0 +1,57 @@
+"""
+Saving and loading a model
+==========================
+
+A fitted model saves with ``joblib`` (pickle) and, for loading without trusting arbitrary
+code, with ``skops``: the only types it must be told to trust are sklstm's own. Both reloaded
+models predict exactly what the original predicts. The data are UCR Chinatown days
+(weekday or weekend), standardised day by day.
+"""
+
+# %%
+import tempfile
+from pathlib import Path
+
+import joblib
+import matplotlib.pyplot as plt
+import numpy as np
+import skops.io as sio
+from _data import load
+
+from sklstm import LSTMClassifier
+
+data = load("Chinatown_small")
+X_train, y_train, X_test = data["X_train"], data["y_train"], data["X_test"]
+mean, std = X_train.mean(), X_train.std()
+model = LSTMClassifier(random_state=0).fit((X_train - mean) / std, y_train)
+X_new = (X_test - mean) / std
+
+folder = Path(tempfile.mkdtemp())
+joblib.dump(model, folder / "model.joblib")
+sio.dump(model, folder / "model.skops")
+
+from_joblib = joblib.load(folder / "model.joblib")
+untrusted = sio.get_untrusted_types(file=folder / "model.skops")
+print("skops asks to trust:", untrusted)
+from_skops = sio.load(folder / "model.skops", trusted=untrusted)
+
+original = model.predict_proba(X_new)
+for name, loaded in [("joblib", from_joblib), ("skops", from_skops)]:
+    same = np.array_equal(loaded.predict_proba(X_new), original)
+    print(f"{name}: identical probabilities: {same}")
+
+# %%
+# Probability of "weekend" for each test day, from the three models: the points coincide.
+fig, ax = plt.subplots(figsize=(7, 3.5))
+days = np.arange(len(X_new))
+column = list(model.classes_).index("2")
+ax.plot(days, original[:, column], "o", markersize=10, label="fitted model")
+ax.plot(days, from_joblib.predict_proba(X_new)[:, column], "s", label="loaded with joblib")
+ax.plot(
+    days, from_skops.predict_proba(X_new)[:, column], "x", color="black", label="loaded with skops"
+)
+ax.set_xlabel("test day")
+ax.set_ylabel("P(weekend)")
+ax.legend()
+fig.tight_layout()
+plt.show()
