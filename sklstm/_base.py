@@ -208,7 +208,7 @@ class BaseLSTM(BaseEstimator):
         raw, batch, _ = self._raw_predict(X)
         n_samples = len(batch.X)
         sw = None if sample_weight is None else _check_sample_weight(sample_weight, n_samples)
-        if not self.return_sequences:
+        if not self._per_step:
             y = self._validate_y(y, n_samples)
             return self._score_metric(y, self._decode(raw), sw)
         y_real = validate_sequence_targets(y, batch, numeric=self._numeric_targets)
@@ -223,12 +223,12 @@ class BaseLSTM(BaseEstimator):
         saved = copy.deepcopy(self.__dict__)
         try:
             first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
+            if not first:
+                self._check_same_network()
             batch = validate_sequences(self, X, reset=first)
             Y, W, sw = self._training_targets(y, batch, sample_weight, first)
             if first:
                 self._initialize(batch.X.shape[2], Y.shape[-1])
-            else:
-                self._check_same_network()
             self._train(batch, Y, W, sw, incremental)
         except BaseException:
             # Ctrl-C inside the epoch loop is handled there (training stops, the
@@ -238,13 +238,20 @@ class BaseLSTM(BaseEstimator):
             raise
         return self
 
+    @property
+    def _per_step(self):
+        """Whether the fitted network predicts at every step."""
+        return self._fitted_architecture[3]
+
+    def _architecture(self):
+        """What the weights mean; fixed at the first fit, so set_params cannot change it."""
+        return (self._hidden_tuple(), self.bidirectional, self.pooling, self.return_sequences)
+
     def _check_same_network(self):
-        if self._hidden_sizes != self._hidden_tuple() or (
-            len(self.coefs_) != 3 * len(self._hidden_sizes) * (1 + self.bidirectional) + 2
-        ):
+        if self._architecture() != self._fitted_architecture:
             raise ValueError(
-                "hidden_layer_sizes or bidirectional changed since the first fit; "
-                "warm_start and partial_fit continue the same network. Set "
+                "hidden_layer_sizes, bidirectional, pooling or return_sequences changed since "
+                "the first fit; warm_start and partial_fit continue the same network. Set "
                 "warm_start=False (or clone the estimator) to fit a new one."
             )
 
@@ -286,7 +293,7 @@ class BaseLSTM(BaseEstimator):
         return Y, W, sw
 
     def _initialize(self, n_features, n_outputs):
-        self._hidden_sizes = self._hidden_tuple()
+        self._fitted_architecture = self._architecture()
         self.n_outputs_ = n_outputs
         self._random_state = check_random_state(self.random_state)
         self.coefs_ = self._network().init_params(n_features, self._random_state)
@@ -300,10 +307,10 @@ class BaseLSTM(BaseEstimator):
         self._optimizer = None
 
     def _network(self):
+        hidden, bidirectional, pooling, return_sequences = self._fitted_architecture
         return LSTMNetwork(
-            self._hidden_sizes, self.n_outputs_, self.bidirectional, self.pooling,
-            self.return_sequences, self.dropout,
-        )  # fmt: skip
+            hidden, self.n_outputs_, bidirectional, pooling, return_sequences, self.dropout
+        )
 
     def _make_optimizer(self, params):
         if self.solver == "adam":
@@ -453,7 +460,7 @@ class BaseLSTM(BaseEstimator):
         network = self._network()
         N, T, _ = batch.X.shape
         k = self.n_outputs_
-        raw = np.zeros((N, T, k) if self.return_sequences else (N, k))
+        raw = np.zeros((N, T, k) if self._per_step else (N, k))
         for lo in range(0, N, _PREDICT_CHUNK):
             idx = np.arange(lo, min(lo + _PREDICT_CHUNK, N))
             part = _take(batch, idx)
@@ -469,7 +476,7 @@ class BaseLSTM(BaseEstimator):
     def _score_batch(self, batch, Y, sw):
         """Validation score on an encoded batch (R^2 or accuracy), per real step if needed."""
         raw = self._forward(batch)
-        if self.return_sequences:
+        if self._per_step:
             raw, Y = self._real_steps(raw, batch), self._real_steps(Y, batch)
             sw = np.repeat(sw, self._step_counts(batch))
         return self._score_metric(self._decode(Y), self._decode(raw), sw)
@@ -488,7 +495,7 @@ class BaseLSTM(BaseEstimator):
 
     def _split_steps(self, pred, batch, ragged):
         """Per-step predictions back into the shape of the input."""
-        if not self.return_sequences or not ragged:
+        if not self._per_step or not ragged:
             return pred
         lengths = self._step_counts(batch)
         return [pred[k, :n] for k, n in enumerate(lengths)]

@@ -209,6 +209,20 @@ def test_warm_start_continues_from_previous_weights():
     np.testing.assert_array_equal(cold.coefs_[0], first[0])
 
 
+def test_set_params_after_fit_does_not_change_the_fitted_network():
+    X, y = regression_data()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    before = model.predict(X)
+    model.set_params(pooling="max", bidirectional=True, return_sequences=True)
+    np.testing.assert_array_equal(model.predict(X), before)
+    model.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="changed since the first fit"):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match="changed since the first fit"):
+        model.partial_fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
 def test_early_stopping_keeps_best_validation_weights():
     X, y = regression_data(n=200)
     model = LSTMRegressor(early_stopping=True, n_iter_no_change=3, **FAST).fit(X, y)
