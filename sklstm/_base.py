@@ -462,10 +462,10 @@ class BaseLSTM(BaseEstimator):
         k = self.n_outputs_
         raw = np.zeros((N, T, k) if self._per_step else (N, k))
         for lo in range(0, N, _PREDICT_CHUNK):
-            idx = np.arange(lo, min(lo + _PREDICT_CHUNK, N))
-            part = _take(batch, idx)
+            rows = slice(lo, lo + _PREDICT_CHUNK)  # a view of X, not a copy
+            part = _take(batch, rows)
             out, _ = network.forward(self.coefs_, part.X, part.lengths)
-            raw[idx, : out.shape[1]] = out
+            raw[rows, : out.shape[1]] = out
         if not np.all(np.isfinite(raw)):
             raise ValueError(
                 "The network's outputs are not finite: the inputs are too large for the "
