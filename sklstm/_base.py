@@ -409,6 +409,9 @@ class BaseLSTM(BaseEstimator):
 
     def _stalled(self, early_stopping, val):
         """Track progress after an epoch; True when training should stop."""
+        loss = self.loss_curve_[-1]
+        improved_loss = loss <= self.best_loss_ - self.tol
+        self.best_loss_ = min(self.best_loss_, loss)
         if early_stopping:
             score = float(self._score_batch(*val))
             self.validation_scores_.append(score)
@@ -417,9 +420,7 @@ class BaseLSTM(BaseEstimator):
                 self.best_validation_score_ = score
                 self._best_coefs = [p.copy() for p in self.coefs_]
         else:
-            loss = self.loss_curve_[-1]
-            improved = loss <= self.best_loss_ - self.tol
-            self.best_loss_ = min(self.best_loss_, loss)
+            improved = improved_loss
         self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
         if self._no_improvement_count <= self.n_iter_no_change:
             return False

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .core import init_lstm_stack, lstm_stack_backward, lstm_stack_forward
+from .core import init_lstm_stack, last_steps, lstm_stack_backward, lstm_stack_forward
 
 __all__ = ["LSTMNetwork"]
 
@@ -150,12 +150,11 @@ class LSTMNetwork:
     def _pool(self, H, lengths):
         N, T, U = H.shape
         if self.pooling == "last":
-            last = np.full(N, T - 1) if lengths is None else lengths - 1
-            rows = np.arange(N)
-            out = H[rows, last]
+            out = last_steps(H, lengths)
             if self.n_directions == 2:
+                # The backward direction has read the whole sequence at step 0.
                 h = U // 2
-                out[:, h:] = H[:, 0, h:]
+                out = np.concatenate([out[:, :h], H[:, 0, h:]], axis=1)
             return out
         if self.pooling == "mean":
             steps = T if lengths is None else lengths[:, None]

@@ -89,7 +89,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     loss_curve_ : list of float
         Training loss after each epoch.
     best_loss_ : float
-        Lowest training loss seen (updated when ``early_stopping=False``).
+        Lowest training loss seen.
     validation_scores_ : list of float or None
         R^2 on the held-out data after each epoch, with early stopping.
     best_validation_score_ : float or None

@@ -228,7 +228,7 @@ def test_early_stopping_keeps_best_validation_weights():
     model = LSTMRegressor(early_stopping=True, n_iter_no_change=3, **FAST).fit(X, y)
     assert len(model.validation_scores_) == model.n_iter_
     assert model.best_validation_score_ == max(model.validation_scores_)
-    assert model.best_loss_ == np.inf or model.best_loss_ >= 0
+    assert model.best_loss_ == min(model.loss_curve_)
 
 
 @pytest.mark.parametrize("return_sequences", [False, True])
