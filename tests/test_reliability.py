@@ -112,20 +112,19 @@ def test_bad_input_is_rejected_clearly(estimator, method, args, error, message):
     assert message.lower() in str(info.value).lower()
 
 
+# (id, X the model is fitted on, method, args, message fragment)
 AFTER_FIT = [
-    ("wrong features per step", "predict", (np.zeros((2, 5, 3)),), "features per step"),
-    ("nan at predict", "predict", (with_nan(X3),), "NaN"),
-    ("2D columns differ", "score", (np.zeros((2, 3)), [1.0, 2.0]), "features"),
+    ("wrong features per step", X3, "predict", (np.zeros((2, 5, 3)),), "features per step"),
+    ("nan at predict", X3, "predict", (with_nan(X3),), "NaN"),
+    ("2D columns differ", X3[:, :, 0], "score", (np.zeros((2, 3)), [1.0, 2.0]), "features"),
 ]
 
 
 @pytest.mark.parametrize(
-    "method, args, message", [c[1:] for c in AFTER_FIT], ids=[c[0] for c in AFTER_FIT]
+    "X_fit, method, args, message", [c[1:] for c in AFTER_FIT], ids=[c[0] for c in AFTER_FIT]
 )
-def test_bad_input_after_fit_is_rejected_clearly(method, args, message):
-    model = LSTMRegressor(**FAST).fit(X3, Y)
-    if "2D" in message or method == "score":
-        model = LSTMRegressor(**FAST).fit(X3[:, :, 0], Y)
+def test_bad_input_after_fit_is_rejected_clearly(X_fit, method, args, message):
+    model = LSTMRegressor(**FAST).fit(X_fit, Y)
     with pytest.raises(ValueError, match=message):
         getattr(model, method)(*args)
 
