@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -16,9 +17,15 @@ from sklearn.utils.validation import check_is_fitted
 from ._data import Sequences, is_ragged, validate_sequence_targets, validate_sequences
 from ._network import POOLINGS, LSTMNetwork
 from ._optimizers import AdamOptimizer, SGDOptimizer, clip_by_global_norm
+from .core import join_steps
 
 # Sequences per forward pass at prediction time: bounds memory, keeps BLAS busy.
 _PREDICT_CHUNK = 512
+# patch_size='auto' groups steps so that the longest training sequence becomes at most
+# this many steps (chosen in benchmarks/defaults_study.py).
+_AUTO_PATCH_STEPS = 32
+# Without standardize, warn when a feature's root-mean-square exceeds this.
+_LARGE_INPUT = 100.0
 
 
 def _check_sample_weight(sample_weight, n_samples):
@@ -56,6 +63,8 @@ class BaseLSTM(BaseEstimator):
         "return_sequences": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "features_per_step": [Interval(Integral, 1, None, closed="left")],
+        "patch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "standardize": ["boolean"],
         "solver": [StrOptions({"adam", "sgd"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -88,6 +97,8 @@ class BaseLSTM(BaseEstimator):
         return_sequences=False,
         dropout=0.0,
         features_per_step=1,
+        patch_size="auto",
+        standardize=True,
         solver="adam",
         alpha=1e-4,
         batch_size="auto",
@@ -116,6 +127,8 @@ class BaseLSTM(BaseEstimator):
         self.return_sequences = return_sequences
         self.dropout = dropout
         self.features_per_step = features_per_step
+        self.patch_size = patch_size
+        self.standardize = standardize
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -228,8 +241,13 @@ class BaseLSTM(BaseEstimator):
             batch = validate_sequences(self, X, reset=first)
             Y, W, sw = self._training_targets(y, batch, sample_weight, first)
             if first:
-                self._initialize(batch.X.shape[2], Y.shape[-1])
-            self._train(batch, Y, W, sw, incremental)
+                self._fit_input_transform(batch, sw)
+                self._fit_target_transform(Y, W)
+            net_input = self._network_input(batch)
+            Y = self._scale_targets(Y)
+            if first:
+                self._initialize(net_input.X.shape[2], Y.shape[-1])
+            self._train(net_input, Y, W, sw, incremental)
         except BaseException:
             # Ctrl-C inside the epoch loop is handled there (training stops, the
             # model is kept); one that arrives here came before any update.
@@ -245,15 +263,64 @@ class BaseLSTM(BaseEstimator):
 
     def _architecture(self):
         """What the weights mean; fixed at the first fit, so set_params cannot change it."""
-        return (self._hidden_tuple(), self.bidirectional, self.pooling, self.return_sequences)
+        return (
+            self._hidden_tuple(), self.bidirectional, self.pooling, self.return_sequences,
+            self.patch_size, self.standardize,
+        )  # fmt: skip
 
     def _check_same_network(self):
         if self._architecture() != self._fitted_architecture:
             raise ValueError(
-                "hidden_layer_sizes, bidirectional, pooling or return_sequences changed since "
-                "the first fit; warm_start and partial_fit continue the same network. Set "
-                "warm_start=False (or clone the estimator) to fit a new one."
+                "hidden_layer_sizes, bidirectional, pooling, return_sequences, patch_size or "
+                "standardize changed since the first fit; warm_start and partial_fit continue "
+                "the same network. Set warm_start=False (or clone the estimator) to fit a new "
+                "one."
             )
+
+    def _fit_input_transform(self, batch, sw):
+        """Fix, at the first fit, how X is scaled and grouped into patches."""
+        N, T, D = batch.X.shape
+        if self.return_sequences:
+            if self.patch_size not in ("auto", 1):
+                raise ValueError(
+                    f"patch_size={self.patch_size} cannot be used with return_sequences=True: "
+                    "per-step targets need the network to read one step at a time. Use "
+                    "patch_size=1 (or 'auto')."
+                )
+            self.patch_size_ = 1
+        elif self.patch_size == "auto":
+            self.patch_size_ = max(1, -(-T // _AUTO_PATCH_STEPS))
+        else:
+            self.patch_size_ = self.patch_size
+        steps = np.arange(T) < self._step_counts(batch)[:, None]
+        X_real = batch.X[steps]
+        if self.standardize:
+            scaler = StandardScaler().fit(X_real, sample_weight=np.repeat(sw, steps.sum(1)))
+            self._x_mean, self._x_scale = scaler.mean_, scaler.scale_
+            return
+        self._x_mean = self._x_scale = None
+        magnitude = np.sqrt(np.mean(X_real**2, axis=0)).max()
+        if magnitude > _LARGE_INPUT:
+            warnings.warn(
+                f"X has a feature of root-mean-square {magnitude:.3g}. LSTM gates saturate "
+                "on inputs far from [-1, 1], so training may stall. Scale X: set "
+                "standardize=True (the default), or put a StandardScaler before the model "
+                "in a Pipeline for 2D X.",
+                UserWarning,
+            )
+
+    def _fit_target_transform(self, Y, W):
+        """Fix how targets are scaled for the network; only the regressor scales them."""
+
+    def _scale_targets(self, Y):
+        return Y
+
+    def _network_input(self, batch):
+        """The batch as the network reads it: standardized and grouped into patches."""
+        X = batch.X
+        if self._x_mean is not None:
+            X = (X - self._x_mean) / self._x_scale
+        return Sequences(*join_steps(X, self.patch_size_, batch.lengths))
 
     def _hidden_tuple(self):
         hidden = self.hidden_layer_sizes
@@ -307,7 +374,7 @@ class BaseLSTM(BaseEstimator):
         self._optimizer = None
 
     def _network(self):
-        hidden, bidirectional, pooling, return_sequences = self._fitted_architecture
+        hidden, bidirectional, pooling, return_sequences = self._fitted_architecture[:4]
         return LSTMNetwork(
             hidden, self.n_outputs_, bidirectional, pooling, return_sequences, self.dropout
         )
@@ -315,8 +382,9 @@ class BaseLSTM(BaseEstimator):
     def _make_optimizer(self, params):
         if self.solver == "adam":
             return AdamOptimizer(
-                params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
-            )
+                params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon,
+                "adaptive" if self.learning_rate == "adaptive" else "constant",
+            )  # fmt: skip
         return SGDOptimizer(
             params, self.learning_rate_init, self.learning_rate, self.momentum,
             self.nesterovs_momentum, self.power_t,
@@ -455,7 +523,7 @@ class BaseLSTM(BaseEstimator):
         """Network outputs for X: ``(N, k)`` or ``(N, T, k)``, with the batch read from X."""
         check_is_fitted(self)
         batch = validate_sequences(self, X, reset=False)
-        return self._forward(batch), batch, is_ragged(X)
+        return self._forward(self._network_input(batch)), batch, is_ragged(X)
 
     def _forward(self, batch):
         network = self._network()

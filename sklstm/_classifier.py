@@ -39,6 +39,16 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     features_per_step : int, default=1
         How a 2D X is read: each row holds ``n_columns / features_per_step``
         steps of ``features_per_step`` features, step after step.
+    patch_size : int or 'auto', default='auto'
+        Consecutive steps the LSTM reads as one step (a "patch" of
+        ``patch_size * n_features`` values), so that long sequences become
+        short ones; groups end at each sequence's last step. 'auto' picks the
+        smallest size that makes the longest training sequence at most 32
+        steps, and 1 with ``return_sequences=True``. See the user guide.
+    standardize : bool, default=True
+        Scale each feature of X to zero mean and unit variance (over the
+        training set's real steps, weighted by ``sample_weight``) before the
+        network sees it. The statistics are fixed at the first fit.
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class in the loss; 'balanced' weighs classes inversely
         to their frequency in y.
@@ -50,7 +60,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Sequences per minibatch; 'auto' is ``min(32, n_samples)`` (smaller than
         MLP's 200: measured better and faster for LSTMs on small data).
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule of the 'sgd' solver.
+        Learning-rate schedule, as in MLP: 'constant'; 'invscaling'
+        (``learning_rate_init / t**power_t``, 'sgd' only); 'adaptive' divides
+        the rate by 5 each time the loss (or validation score) stalls for
+        ``n_iter_no_change`` epochs, and stops training once it is below 1e-6.
+        With 'adam', 'adaptive' is reduce-on-plateau and 'invscaling' acts as
+        'constant'.
     learning_rate_init : float, default=0.01
         Initial learning rate.
     power_t : float, default=0.5
@@ -142,6 +157,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return_sequences=False,
         dropout=0.0,
         features_per_step=1,
+        patch_size="auto",
+        standardize=True,
         class_weight=None,
         solver="adam",
         alpha=1e-4,
@@ -168,7 +185,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, bidirectional=bidirectional,
             pooling=pooling, return_sequences=return_sequences, dropout=dropout,
-            features_per_step=features_per_step, solver=solver, alpha=alpha,
+            features_per_step=features_per_step, patch_size=patch_size,
+            standardize=standardize, solver=solver, alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
             shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,

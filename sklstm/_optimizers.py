@@ -94,11 +94,19 @@ class AdamOptimizer:
     beta_1, beta_2 : float
         Decay rates of the first and second moment estimates.
     epsilon : float
+    lr_schedule : {'constant', 'adaptive'}
+        'adaptive' divides the rate by 5 each time training stalls
+        (reduce-on-plateau), and stops only once it is below 1e-6.
     """
 
-    def __init__(self, params, learning_rate_init, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    def __init__(
+        self, params, learning_rate_init, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        lr_schedule="constant",
+    ):  # fmt: skip
         self.learning_rate_init = learning_rate_init
+        self.base_rate = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -110,7 +118,7 @@ class AdamOptimizer:
         """Take one Adam step."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        step = self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        step = self.base_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         self.learning_rate = step
         for p, m, v, g in zip(params, self.ms, self.vs, grads):
             m *= b1
@@ -123,5 +131,10 @@ class AdamOptimizer:
         """Adam keeps its own rate."""
 
     def trigger_stopping(self, verbose):
-        """Adam always stops when training stalls."""
-        return True
+        """Whether to stop when training stalls; 'adaptive' divides the rate by 5 instead."""
+        if self.lr_schedule != "adaptive" or self.base_rate <= 1e-6:
+            return True
+        self.base_rate /= 5.0
+        if verbose:
+            print(f"Setting learning rate to {self.base_rate:f}")
+        return False

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array
 
 from ._base import BaseLSTM
@@ -34,6 +35,17 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     features_per_step : int, default=1
         How a 2D X is read: each row holds ``n_columns / features_per_step``
         steps of ``features_per_step`` features, step after step.
+    patch_size : int or 'auto', default='auto'
+        Consecutive steps the LSTM reads as one step (a "patch" of
+        ``patch_size * n_features`` values), so that long sequences become
+        short ones; groups end at each sequence's last step. 'auto' picks the
+        smallest size that makes the longest training sequence at most 32
+        steps, and 1 with ``return_sequences=True``. See the user guide.
+    standardize : bool, default=True
+        Scale each feature of X, and each target, to zero mean and unit
+        variance (over the training set's real steps, weighted by
+        ``sample_weight``) before the network sees them; predictions come back
+        in the units of y. The statistics are fixed at the first fit.
     solver : {'adam', 'sgd'}, default='adam'
         Optimiser.
     alpha : float, default=1e-4
@@ -42,7 +54,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Sequences per minibatch; 'auto' is ``min(32, n_samples)`` (smaller than
         MLP's 200: measured better and faster for LSTMs on small data).
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule of the 'sgd' solver.
+        Learning-rate schedule, as in MLP: 'constant'; 'invscaling'
+        (``learning_rate_init / t**power_t``, 'sgd' only); 'adaptive' divides
+        the rate by 5 each time the loss (or validation score) stalls for
+        ``n_iter_no_change`` epochs, and stops training once it is below 1e-6.
+        With 'adam', 'adaptive' is reduce-on-plateau and 'invscaling' acts as
+        'constant'.
     learning_rate_init : float, default=0.01
         Initial learning rate.
     power_t : float, default=0.5
@@ -172,7 +189,22 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         loss = 0.5 * np.sum(w[..., None] * diff * diff) / k
         return loss, diff * (w[..., None] / k)
 
+    def _fit_target_transform(self, Y, W):
+        if not self.standardize:
+            self._y_mean = self._y_scale = None
+            return
+        k = Y.shape[-1]
+        scaler = StandardScaler().fit(Y.reshape(-1, k), sample_weight=W.ravel())
+        self._y_mean, self._y_scale = scaler.mean_, scaler.scale_
+
+    def _scale_targets(self, Y):
+        if self._y_mean is None:
+            return Y
+        return (Y - self._y_mean) / self._y_scale
+
     def _decode(self, raw):
+        if self._y_mean is not None:
+            raw = raw * self._y_scale + self._y_mean
         return raw[..., 0] if self.n_outputs_ == 1 else raw
 
     @staticmethod

@@ -10,7 +10,7 @@ four gates in the order input, forget, cell candidate, output (i, f, g, o):
 from ._activations import log_softmax, sigmoid, softmax
 from ._init import init_lstm_params
 from ._lstm import LSTMCache, lstm_backward, lstm_forward
-from ._sequences import last_steps, resolve_lengths, reverse_sequences
+from ._sequences import join_steps, last_steps, resolve_lengths, reverse_sequences
 from ._stack import StackCache, init_lstm_stack, lstm_stack_backward, lstm_stack_forward
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "StackCache",
     "init_lstm_params",
     "init_lstm_stack",
+    "join_steps",
     "last_steps",
     "log_softmax",
     "lstm_backward",

@@ -123,3 +123,53 @@ def last_steps(A, lengths=None):
     if lengths is None:
         return A[:, -1]
     return A[np.arange(A.shape[0]), np.maximum(lengths - 1, 0)]
+
+
+def join_steps(A, size, lengths=None):
+    """Read every ``size`` consecutive steps of each sequence as one step.
+
+    A long sequence read in groups of steps ("patches", as in PatchTST,
+    Nie et al. 2023) gives the LSTM fewer, richer steps: gradients travel
+    ``size`` times fewer steps back in time, and each step costs about the
+    same. Groups end at each sequence's last real step, so the most recent
+    steps stay together; when the length is not a multiple of ``size``, the
+    first group is completed with copies of the first step.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n_samples, n_timesteps, n_features)
+        Padded batch.
+    size : int
+        Steps per group; 1 returns ``A`` and ``lengths`` unchanged.
+    lengths : ndarray of int, shape (n_samples,), default=None
+        Real steps per sequence; None means all are full length.
+
+    Returns
+    -------
+    joined : ndarray, shape (n_samples, n_groups, size * n_features)
+        Group ``j`` of sequence ``n`` holds its steps one after another.
+    group_lengths : ndarray of int64, shape (n_samples,), or None
+        Real groups per sequence: ``ceil(lengths / size)``; None when all
+        sequences have ``n_groups``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import join_steps
+    >>> A = np.arange(1.0, 6.0).reshape(1, 5, 1)
+    >>> joined, _ = join_steps(A, 2)
+    >>> joined.tolist()
+    [[[1.0, 1.0], [2.0, 3.0], [4.0, 5.0]]]
+    """
+    if size == 1:
+        return A, lengths
+    N, T, D = A.shape
+    L = np.full(N, T, dtype=np.int64) if lengths is None else np.asarray(lengths, np.int64)
+    groups = -(-L // size)  # ceil
+    n_groups = int(groups.max())
+    front = groups * size - L  # copies of the first step before the real ones
+    j = np.arange(n_groups * size)
+    source = np.clip(j - front[:, None], 0, np.maximum(L - 1, 0)[:, None])
+    joined = np.take_along_axis(A, source[:, :, None], axis=1)
+    joined = joined.reshape(N, n_groups, size * D)
+    return joined, None if np.all(groups == n_groups) else groups

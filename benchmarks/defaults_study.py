@@ -1,0 +1,264 @@
+"""Which defaults give good models on a first try: sklstm's candidates against baselines.
+
+Tasks (real data from ``../shared/data/``, or ``examples/data/`` where it is copied, and
+scikit-learn's digits):
+
+* classification, official train/test splits: UCR Coffee (28 + 28 sequences of 286 steps),
+  Chinatown_small (20 + 22 of 24), PigCVP (104 + 208 of 2,000, 52 classes); digits read as
+  8 rows of 8 pixels (stratified 75/25 split, ``random_state=0``). Score: test accuracy.
+* one-step forecasting, chronological 80/20 split of the windows: uschange (next quarter's
+  consumption from the last 8 quarters of all 5 series), shampoo (next month from the last 6),
+  solar (next half hour from the last 24). Score: test RMSE.
+
+Baselines: 1-nearest-neighbour (Euclidean, on the flattened sequences) for classification;
+``RidgeCV`` on the standardized flattened windows for forecasting; and a reference PyTorch
+LSTM (one ``nn.LSTM`` layer of 64 units, linear head on the last hidden state, Adam at 1e-2,
+batch 64, gradient-norm clip 1, 200 epochs, float32), mean over 3 seeds, classification only.
+
+Each sklstm candidate is the default estimator with some parameters changed; ``default`` is
+the package's defaults. Every cell is the mean over seeds 0, 1, 2 (``random_state``), and the
+default's worst seed is shown too.
+
+Run: ``python benchmarks/defaults_study.py`` (the reference LSTM needs
+``pip install torch==2.13.0``; without torch its column is left out). ``--quick`` runs only
+the defaults; ``--jobs`` runs that many fits at once, each on one BLAS thread.
+"""
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.datasets import load_digits
+from sklearn.linear_model import RidgeCV
+from sklearn.metrics import root_mean_squared_error
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from sklstm import LSTMClassifier, LSTMRegressor
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIRS = [ROOT.parent / "shared" / "data", ROOT / "examples" / "data"]
+SEEDS = (0, 1, 2)
+
+# Candidate defaults: name -> parameters changed from the package's defaults.
+CANDIDATES = {
+    "default": {},
+    "patience 20": {"n_iter_no_change": 20},
+    "b8 p20": {"batch_size": 8, "n_iter_no_change": 20},
+    "mean": {"pooling": "mean"},
+    "mean b8 p20": {"pooling": "mean", "batch_size": 8, "n_iter_no_change": 20},
+    "mean b16 p20": {"pooling": "mean", "batch_size": 16, "n_iter_no_change": 20},
+    "no patches": {"patch_size": 1},
+    "not standardized": {"standardize": False},
+}
+
+
+def _load(name):
+    for folder in DATA_DIRS:
+        if (folder / f"{name}.npz").exists():
+            with np.load(folder / f"{name}.npz") as data:
+                return {key: data[key] for key in data.files}
+    raise FileNotFoundError(f"{name}.npz is in none of {[str(d) for d in DATA_DIRS]}")
+
+
+def classification_tasks():
+    """name -> (X_train, y_train, X_test, y_test), X of shape (n, T, D)."""
+    tasks = {}
+    for name in ("Coffee", "Chinatown_small", "PigCVP"):
+        d = _load(name)
+        tasks[name] = (d["X_train"], d["y_train"], d["X_test"], d["y_test"])
+    digits = load_digits()
+    X = digits.images.astype(np.float32)  # (n, 8 rows as steps, 8 pixels as features)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, digits.target, test_size=0.25, stratify=digits.target, random_state=0
+    )
+    tasks["digits"] = (X_train, y_train, X_test, y_test)
+    return tasks
+
+
+def _windows(series, target, lags):
+    """Rows of ``lags`` past steps of ``series`` and the next value of ``target``."""
+    series = series.reshape(len(series), -1)
+    X = np.stack([series[t - lags : t] for t in range(lags, len(series))])
+    y = target[lags:]
+    split = int(0.8 * len(X))
+    return X[:split], y[:split], X[split:], y[split:]
+
+
+def forecasting_tasks():
+    """name -> (X_train, y_train, X_test, y_test), X of shape (n, lags, D)."""
+    uschange = _load("uschange")
+    columns = list(uschange["columns"])
+    consumption = uschange["series"][:, columns.index("Consumption")]
+    shampoo = _load("shampoo")["series"]
+    solar = _load("solar")["series"]
+    return {
+        "uschange": _windows(uschange["series"], consumption, 8),
+        "shampoo": _windows(shampoo, shampoo, 6),
+        "solar": _windows(solar, solar, 24),
+    }
+
+
+def _flat(X):
+    return X.reshape(len(X), -1)
+
+
+def one_nn(X_train, y_train, X_test, y_test):
+    model = KNeighborsClassifier(n_neighbors=1).fit(_flat(X_train), y_train)
+    return model.score(_flat(X_test), y_test)
+
+
+def ridge(X_train, y_train, X_test, y_test):
+    model = make_pipeline(StandardScaler(), RidgeCV()).fit(_flat(X_train), y_train)
+    return root_mean_squared_error(y_test, model.predict(_flat(X_test)))
+
+
+def _params(candidate, n_timesteps):
+    params = dict(CANDIDATES[candidate])
+    if params.get("patch_size") == "auto64":
+        params["patch_size"] = max(1, -(-n_timesteps // 64))
+    return params
+
+
+def _too_slow(candidate, data):
+    """Unpatched 2,000-step sequences take about 11 minutes a fit: left out of the table."""
+    return CANDIDATES[candidate].get("patch_size") == 1 and data[0].shape[1] > 1000
+
+
+def fit_sklstm(kind, candidate, seed, data):
+    """Score of one sklstm fit, and its time in seconds."""
+    X_train, y_train, X_test, y_test = data
+    params = _params(candidate, X_train.shape[1])
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        if kind == "classification":
+            model = LSTMClassifier(random_state=seed, **params).fit(X_train, y_train)
+            seconds = time.perf_counter() - start
+            return model.score(X_test, y_test), seconds
+        model = LSTMRegressor(random_state=seed, **params).fit(X_train, y_train)
+        seconds = time.perf_counter() - start
+        return root_mean_squared_error(y_test, model.predict(X_test)), seconds
+
+
+def fit_torch_reference(seed, data, epochs=200):
+    """Test accuracy of the reference PyTorch LSTM (see the module docstring)."""
+    import torch
+    from torch import nn
+
+    X_train, y_train, X_test, y_test = data
+    classes, y_index = np.unique(y_train, return_inverse=True)
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+
+    class Reference(nn.Module):
+        def __init__(self, n_features, n_classes):
+            super().__init__()
+            self.lstm = nn.LSTM(n_features, 64, batch_first=True)
+            self.head = nn.Linear(64, n_classes)
+
+        def forward(self, X):
+            _, (h, _) = self.lstm(X)
+            return self.head(h[-1])
+
+    model = Reference(X_train.shape[2], len(classes))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    X = torch.as_tensor(X_train, dtype=torch.float32)
+    y = torch.as_tensor(y_index)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(64):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(X[idx]), y[idx])
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+    with torch.no_grad():
+        pred = model(torch.as_tensor(X_test, dtype=torch.float32)).argmax(1).numpy()
+    return float(np.mean(classes[pred] == y_test))
+
+
+def _have_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="only the package's defaults")
+    parser.add_argument("--no-torch", action="store_true", help="leave out the reference LSTM")
+    parser.add_argument("--jobs", type=int, default=2, help="fits run at once")
+    parser.add_argument("--tasks", nargs="*", help="only these tasks")
+    args = parser.parse_args()
+
+    candidates = ["default"] if args.quick else list(CANDIDATES)
+    tasks = [("classification", n, d) for n, d in classification_tasks().items()]
+    tasks += [("forecasting", n, d) for n, d in forecasting_tasks().items()]
+    if args.tasks:
+        tasks = [t for t in tasks if t[1] in args.tasks]
+    torch_ok = _have_torch() and not args.no_torch
+
+    jobs = []
+    for kind, name, data in tasks:
+        for candidate in candidates:
+            if _too_slow(candidate, data):
+                continue
+            for seed in SEEDS:
+                jobs.append(
+                    (("sklstm", name, candidate, seed), fit_sklstm, (kind, candidate, seed, data))
+                )
+        if torch_ok and kind == "classification":
+            for seed in SEEDS:
+                jobs.append((("torch", name, None, seed), fit_torch_reference, (seed, data)))
+    start = time.perf_counter()
+    results = Parallel(n_jobs=args.jobs)(delayed(f)(*a) for _, f, a in jobs)
+    by_key = dict(zip((key for key, _, _ in jobs), results))
+
+    header = ["task", "score", "baseline"] + (["torch LSTM"] if torch_ok else [])
+    header += candidates + ["default worst", "default fit s"]
+    rows = []
+    for kind, name, data in tasks:
+        score = "accuracy" if kind == "classification" else "RMSE"
+        baseline = one_nn(*data) if kind == "classification" else ridge(*data)
+        row = [name, score, f"{baseline:.3f}"]
+        if torch_ok:
+            row.append(
+                f"{np.mean([by_key['torch', name, None, s] for s in SEEDS]):.3f}"
+                if kind == "classification" else "-"
+            )  # fmt: skip
+        for candidate in candidates:
+            if _too_slow(candidate, data):
+                row.append("(slow)")
+                continue
+            scores = [by_key["sklstm", name, candidate, s][0] for s in SEEDS]
+            row.append(f"{np.mean(scores):.3f}")
+        default = [by_key["sklstm", name, "default", s] for s in SEEDS]
+        worst = min if kind == "classification" else max
+        row.append(f"{worst(s for s, _ in default):.3f}")
+        row.append(f"{np.mean([t for _, t in default]):.1f}")
+        rows.append(row)
+
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
+    print("| " + " | ".join("-" * w for w in widths) + " |")
+    for row in rows:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+    print(
+        f"\nBaseline: 1-NN (accuracy) or RidgeCV (RMSE). Cells: mean over seeds {SEEDS}; "
+        f"fit seconds on one BLAS thread, {args.jobs} fits at once. (slow): not run, "
+        "over 10 minutes a fit. "
+        f"Total {time.perf_counter() - start:.0f} s."
+    )
+
+
+if __name__ == "__main__":
+    main()
