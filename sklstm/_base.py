@@ -93,7 +93,7 @@ class BaseLSTM(BaseEstimator):
         hidden_layer_sizes=(64,),
         *,
         bidirectional=False,
-        pooling="last",
+        pooling="concat",
         return_sequences=False,
         dropout=0.0,
         features_per_step=1,
@@ -118,7 +118,7 @@ class BaseLSTM(BaseEstimator):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        n_iter_no_change=10,
+        n_iter_no_change=30,
         max_grad_norm=5.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes

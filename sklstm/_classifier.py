@@ -29,9 +29,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Units of each LSTM layer; one stacked layer per entry.
     bidirectional : bool, default=False
         Whether each layer also reads the sequences backward in time.
-    pooling : {'last', 'mean', 'max'}, default='last'
+    pooling : {'concat', 'last', 'mean', 'max'}, default='concat'
         How one vector per sequence is read from the top layer: its state at
-        the last real step, or the mean or maximum over all real steps.
+        the last real step, the mean or the maximum over all real steps, or
+        'concat', those three side by side ("concat pooling", Howard & Ruder
+        2018).
     return_sequences : bool, default=False
         Predict one label per step instead of one per sequence.
     dropout : float, default=0.0
@@ -96,8 +98,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Adam's decay rates.
     epsilon : float, default=1e-8
         Adam's numerical stability term.
-    n_iter_no_change : int, default=10
-        Epochs without improvement of at least ``tol`` before stopping.
+    n_iter_no_change : int, default=30
+        Epochs without improvement of at least ``tol`` before stopping (or,
+        with ``learning_rate='adaptive'``, before the rate is divided by 5).
+        Larger than MLP's 10: an LSTM's loss often rests on a plateau for a
+        while before it falls.
     max_grad_norm : float or None, default=5.0
         Clip the joint L2 norm of each minibatch's gradients to this value;
         None disables clipping.
@@ -153,7 +158,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         hidden_layer_sizes=(64,),
         *,
         bidirectional=False,
-        pooling="last",
+        pooling="concat",
         return_sequences=False,
         dropout=0.0,
         features_per_step=1,
@@ -179,7 +184,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        n_iter_no_change=10,
+        n_iter_no_change=30,
         max_grad_norm=5.0,
     ):
         super().__init__(

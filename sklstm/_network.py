@@ -14,7 +14,8 @@ from .core import init_lstm_stack, last_steps, lstm_stack_backward, lstm_stack_f
 
 __all__ = ["LSTMNetwork"]
 
-POOLINGS = ("last", "mean", "max")
+POOLINGS = ("last", "mean", "max", "concat")
+_CONCAT = ("last", "mean", "max")
 
 
 class NetworkCache(NamedTuple):
@@ -36,11 +37,12 @@ class LSTMNetwork:
         Units of the dense head.
     bidirectional : bool
         Whether each layer also reads the sequences backward.
-    pooling : {'last', 'mean', 'max'}
+    pooling : {'concat', 'last', 'mean', 'max'}
         How one vector per sequence is read from the top layer: its state at
         the last real step (for a bidirectional layer, the forward half there
         and the backward half at the first step, where it has read the whole
-        sequence), or the mean or maximum over all real steps.
+        sequence), the mean or maximum over all real steps, or 'concat', the
+        three side by side (Howard & Ruder 2018, ULMFiT's concat pooling).
     return_sequences : bool
         Whether the head is applied at every step (one output per step)
         instead of to the pooled vector.
@@ -63,7 +65,10 @@ class LSTMNetwork:
     @property
     def n_units(self):
         """Size of the vector the head reads."""
-        return self.hidden_sizes[-1] * self.n_directions
+        units = self.hidden_sizes[-1] * self.n_directions
+        if self.pooling == "concat" and not self.return_sequences:
+            return units * len(_CONCAT)
+        return units
 
     def init_params(self, n_features, random_state, dtype=np.float64):
         """Draw initial weights: the core's scheme for the LSTM, Glorot-uniform for the head."""
@@ -148,27 +153,38 @@ class LSTMNetwork:
         return grads + [dW_out, db_out]
 
     def _pool(self, H, lengths):
+        if self.pooling == "concat":
+            return np.concatenate([self._pool_one(m, H, lengths) for m in _CONCAT], axis=1)
+        return self._pool_one(self.pooling, H, lengths)
+
+    def _pool_backward(self, d_features, cache):
+        if self.pooling != "concat":
+            return self._pool_backward_one(self.pooling, d_features, cache)
+        parts = np.split(d_features, len(_CONCAT), axis=1)
+        return sum(self._pool_backward_one(m, d, cache) for m, d in zip(_CONCAT, parts))
+
+    def _pool_one(self, pooling, H, lengths):
         N, T, U = H.shape
-        if self.pooling == "last":
+        if pooling == "last":
             out = last_steps(H, lengths)
             if self.n_directions == 2:
                 # The backward direction has read the whole sequence at step 0.
                 h = U // 2
                 out = np.concatenate([out[:, :h], H[:, 0, h:]], axis=1)
             return out
-        if self.pooling == "mean":
+        if pooling == "mean":
             steps = T if lengths is None else lengths[:, None]
             return H.sum(axis=1) / steps  # padded steps of H are zero
         if lengths is not None:
             H = np.where((np.arange(T) < lengths[:, None])[:, :, None], H, -np.inf)
         return H.max(axis=1)
 
-    def _pool_backward(self, d_features, cache):
+    def _pool_backward_one(self, pooling, d_features, cache):
         H, lengths = cache.top, cache.lengths
         N, T, U = H.shape
         dH = np.zeros_like(H)
         rows = np.arange(N)
-        if self.pooling == "last":
+        if pooling == "last":
             last = np.full(N, T - 1) if lengths is None else lengths - 1
             if self.n_directions == 2:
                 h = U // 2
@@ -176,7 +192,7 @@ class LSTMNetwork:
                 dH[:, 0, h:] += d_features[:, h:]
             else:
                 dH[rows, last] = d_features
-        elif self.pooling == "mean":
+        elif pooling == "mean":
             steps = T if lengths is None else lengths[:, None]
             dH += (d_features / steps)[:, None, :]
             if lengths is not None:

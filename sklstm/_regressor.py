@@ -25,9 +25,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Units of each LSTM layer; one stacked layer per entry.
     bidirectional : bool, default=False
         Whether each layer also reads the sequences backward in time.
-    pooling : {'last', 'mean', 'max'}, default='last'
+    pooling : {'concat', 'last', 'mean', 'max'}, default='concat'
         How one vector per sequence is read from the top layer: its state at
-        the last real step, or the mean or maximum over all real steps.
+        the last real step, the mean or the maximum over all real steps, or
+        'concat', those three side by side ("concat pooling", Howard & Ruder
+        2018).
     return_sequences : bool, default=False
         Predict one target per step instead of one per sequence.
     dropout : float, default=0.0
@@ -90,8 +92,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Adam's decay rates.
     epsilon : float, default=1e-8
         Adam's numerical stability term.
-    n_iter_no_change : int, default=10
-        Epochs without improvement of at least ``tol`` before stopping.
+    n_iter_no_change : int, default=30
+        Epochs without improvement of at least ``tol`` before stopping (or,
+        with ``learning_rate='adaptive'``, before the rate is divided by 5).
+        Larger than MLP's 10: an LSTM's loss often rests on a plateau for a
+        while before it falls.
     max_grad_norm : float or None, default=5.0
         Clip the joint L2 norm of each minibatch's gradients to this value;
         None disables clipping.

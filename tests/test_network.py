@@ -7,7 +7,7 @@ from sklstm._network import LSTMNetwork
 from tests.test_core_gradients import numerical_gradient, relative_error
 
 
-@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "concat"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_network_gradients(pooling, bidirectional, return_sequences):
@@ -42,3 +42,18 @@ def test_bidirectional_last_reads_both_ends():
     H = cache.top
     np.testing.assert_array_equal(cache.features[0, :3], H[0, 3, :3])
     np.testing.assert_array_equal(cache.features[0, 3:], H[0, 0, 3:])
+
+
+def test_concat_pooling_is_last_mean_max_side_by_side():
+    rng = np.random.RandomState(2)
+    X = rng.standard_normal((3, 6, 2))
+    lengths = np.array([6, 3, 5])
+    concat = LSTMNetwork((4,), 1, pooling="concat")
+    params = concat.init_params(2, rng)
+    _, cache = concat.forward(params, X, lengths)
+    assert cache.features.shape == (3, 12) and params[-2].shape == (12, 1)
+    for k, pooling in enumerate(["last", "mean", "max"]):
+        single = LSTMNetwork((4,), 1, pooling=pooling)
+        _, single_cache = single.forward(params[:3] + [params[-2][4 * k : 4 * k + 4], params[-1]],
+                                         X, lengths)  # fmt: skip
+        np.testing.assert_array_equal(cache.features[:, 4 * k : 4 * k + 4], single_cache.features)
