@@ -1,7 +1,7 @@
 """Which defaults give good models on a first try: sklstm's candidates against baselines.
 
-Tasks (real data from ``../shared/data/``, or ``examples/data/`` where it is copied, and
-scikit-learn's digits):
+Tasks (real data copied into ``benchmarks/data/`` and ``examples/data/``, and scikit-learn's
+digits):
 
 * classification, official train/test splits: UCR Coffee (28 + 28 sequences of 286 steps),
   Chinatown_small (20 + 22 of 24), PigCVP (104 + 208 of 2,000, 52 classes); digits read as
@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_limits
 from sklstm import LSTMClassifier, LSTMRegressor
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIRS = [ROOT.parent / "shared" / "data", ROOT / "examples" / "data"]
+DATA_DIRS = [ROOT / "benchmarks" / "data", ROOT / "examples" / "data"]
 SEEDS = (0, 1, 2)
 
 # Candidate defaults: name -> parameters changed from the package's defaults.
