@@ -116,6 +116,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         i, f, g, o), then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of classes (units of the softmax head).
+    patch_size_ : int
+        Steps the network reads as one (``patch_size``, with 'auto' resolved
+        at the first fit).
     loss_curve_ : list of float
         Training loss after each epoch.
     best_loss_ : float

@@ -108,8 +108,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         i, f, g, o), then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of targets.
+    patch_size_ : int
+        Steps the network reads as one (``patch_size``, with 'auto' resolved
+        at the first fit).
     loss_curve_ : list of float
-        Training loss after each epoch.
+        Training loss after each epoch (of the standardized targets when
+        ``standardize=True``).
     best_loss_ : float
         Lowest training loss seen.
     validation_scores_ : list of float or None
