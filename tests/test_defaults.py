@@ -117,6 +117,10 @@ def test_inputs_in_the_thousands_train_well_by_default():
     X = base + 300 * y[:, None] * np.linspace(-1, 1, T) + 100 * rng.standard_normal((n, T))
     model = LSTMClassifier(random_state=0).fit(X[:150], y[:150])
     assert model.score(X[150:], y[150:]) >= 0.95
+    # The same network on the raw counts: the task is not easy without the scaling.
+    with pytest.warns(UserWarning, match="root-mean-square"):
+        raw = LSTMClassifier(standardize=False, random_state=0).fit(X[:150], y[:150])
+    assert raw.score(X[150:], y[150:]) <= 0.8
 
 
 def test_unscaled_inputs_without_standardize_get_a_warning():
