@@ -279,7 +279,7 @@ class BaseLSTM(BaseEstimator):
 
     def _fit_input_transform(self, batch, sw):
         """Fix, at the first fit, how X is scaled and grouped into patches."""
-        N, T, D = batch.X.shape
+        T = batch.X.shape[1]
         if self.return_sequences:
             if self.patch_size not in ("auto", 1):
                 raise ValueError(

@@ -31,7 +31,20 @@ def clip_by_global_norm(grads, max_norm):
     return norm
 
 
-class SGDOptimizer:
+class _Optimizer:
+    """What both optimisers share: a ``learning_rate`` that 'adaptive' lowers on plateaus."""
+
+    def trigger_stopping(self, verbose):
+        """Whether to stop when training stalls; 'adaptive' divides the rate by 5 instead."""
+        if self.lr_schedule != "adaptive" or self.learning_rate <= 1e-6:
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(f"Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class SGDOptimizer(_Optimizer):
     """Stochastic gradient descent with momentum and a learning-rate schedule.
 
     Parameters
@@ -73,17 +86,8 @@ class SGDOptimizer:
         if self.lr_schedule == "invscaling":
             self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
 
-    def trigger_stopping(self, verbose):
-        """Whether to stop when training stalls; 'adaptive' divides the rate by 5 instead."""
-        if self.lr_schedule != "adaptive" or self.learning_rate <= 1e-6:
-            return True
-        self.learning_rate /= 5.0
-        if verbose:
-            print(f"Setting learning rate to {self.learning_rate:f}")
-        return False
 
-
-class AdamOptimizer:
+class AdamOptimizer(_Optimizer):
     """Adam (Kingma & Ba 2015).
 
     Parameters
@@ -104,7 +108,6 @@ class AdamOptimizer:
         lr_schedule="constant",
     ):  # fmt: skip
         self.learning_rate_init = learning_rate_init
-        self.base_rate = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
         self.beta_1 = beta_1
@@ -118,8 +121,7 @@ class AdamOptimizer:
         """Take one Adam step."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        step = self.base_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        self.learning_rate = step
+        step = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         for p, m, v, g in zip(params, self.ms, self.vs, grads):
             m *= b1
             m += (1 - b1) * g
@@ -129,12 +131,3 @@ class AdamOptimizer:
 
     def iteration_ends(self, time_step):
         """Adam keeps its own rate."""
-
-    def trigger_stopping(self, verbose):
-        """Whether to stop when training stalls; 'adaptive' divides the rate by 5 instead."""
-        if self.lr_schedule != "adaptive" or self.base_rate <= 1e-6:
-            return True
-        self.base_rate /= 5.0
-        if verbose:
-            print(f"Setting learning rate to {self.base_rate:f}")
-        return False

@@ -1,15 +1,12 @@
 """sklstm on Dask: a real LocalCluster (2 worker processes), tuning, out-of-core training and
 distributed prediction."""
 
-import warnings
-
 import dask.array as da
 import joblib
 import numpy as np
 import pytest
 from dask_ml.wrappers import Incremental, ParallelPostFit
 from distributed import Client, LocalCluster
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_validate
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -28,11 +25,7 @@ def client():
         yield client
 
 
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def sequences(n, T=12, D=2, seed=0):

@@ -4,19 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm.core import join_steps
+from tests.test_estimators_api import FAST
 
-FAST = dict(hidden_layer_sizes=(8,), max_iter=30, random_state=0)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 # ------------------------------------------------------------- join_steps

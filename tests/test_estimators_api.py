@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import joblib
 import numpy as np
@@ -21,11 +20,7 @@ from sklstm import LSTMClassifier, LSTMRegressor
 FAST = dict(hidden_layer_sizes=(8,), max_iter=30, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def regression_data(n=60, T=7, D=2, seed=0):
