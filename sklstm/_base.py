@@ -4,6 +4,7 @@ import copy
 import time
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
@@ -11,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._data import Sequences, is_ragged, validate_sequence_targets, validate_sequences
@@ -26,6 +27,18 @@ _PREDICT_CHUNK = 512
 _AUTO_PATCH_STEPS = 32
 # Without standardize, warn when a feature's root-mean-square exceeds this.
 _LARGE_INPUT = 100.0
+
+
+class _Architecture(NamedTuple):
+    """What the weights mean: fixed at the first fit (warm_start continues the same network)."""
+
+    hidden: tuple
+    bidirectional: bool
+    pooling: str
+    return_sequences: bool
+    patch_size: object
+    standardize: bool
+    dtype: str
 
 
 def _check_sample_weight(sample_weight, n_samples):
@@ -65,6 +78,7 @@ class BaseLSTM(BaseEstimator):
         "features_per_step": [Interval(Integral, 1, None, closed="left")],
         "patch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
+        "dtype": [StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64})],
         "solver": [StrOptions({"adam", "sgd"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -99,6 +113,7 @@ class BaseLSTM(BaseEstimator):
         features_per_step=1,
         patch_size="auto",
         standardize=True,
+        dtype="float32",
         solver="adam",
         alpha=1e-4,
         batch_size="auto",
@@ -129,6 +144,7 @@ class BaseLSTM(BaseEstimator):
         self.features_per_step = features_per_step
         self.patch_size = patch_size
         self.standardize = standardize
+        self.dtype = dtype
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -241,10 +257,12 @@ class BaseLSTM(BaseEstimator):
             batch = validate_sequences(self, X, reset=first)
             Y, W, sw = self._training_targets(y, batch, sample_weight, first)
             if first:
+                self._fitted_architecture = self._architecture()
                 self._fit_input_transform(batch, sw)
                 self._fit_target_transform(Y, W)
             net_input = self._network_input(batch)
-            Y = self._scale_targets(Y)
+            dtype = net_input.X.dtype
+            Y, W = self._scale_targets(Y).astype(dtype), W.astype(dtype)
             if first:
                 self._initialize(net_input.X.shape[2], Y.shape[-1])
             self._train(net_input, Y, W, sw, incremental)
@@ -259,22 +277,22 @@ class BaseLSTM(BaseEstimator):
     @property
     def _per_step(self):
         """Whether the fitted network predicts at every step."""
-        return self._fitted_architecture[3]
+        return self._fitted_architecture.return_sequences
 
     def _architecture(self):
         """What the weights mean; fixed at the first fit, so set_params cannot change it."""
-        return (
+        return _Architecture(
             self._hidden_tuple(), self.bidirectional, self.pooling, self.return_sequences,
-            self.patch_size, self.standardize,
+            self.patch_size, self.standardize, np.dtype(self.dtype).name,
         )  # fmt: skip
 
     def _check_same_network(self):
         if self._architecture() != self._fitted_architecture:
             raise ValueError(
-                "hidden_layer_sizes, bidirectional, pooling, return_sequences, patch_size or "
-                "standardize changed since the first fit; warm_start and partial_fit continue "
-                "the same network. Set warm_start=False (or clone the estimator) to fit a new "
-                "one."
+                "hidden_layer_sizes, bidirectional, pooling, return_sequences, patch_size, "
+                "standardize or dtype changed since the first fit; warm_start and partial_fit "
+                "continue the same network. Set warm_start=False (or clone the estimator) to "
+                "fit a new one."
             )
 
     def _fit_input_transform(self, batch, sw):
@@ -320,6 +338,13 @@ class BaseLSTM(BaseEstimator):
         X = batch.X
         if self._x_mean is not None:
             X = (X - self._x_mean) / self._x_scale
+        dtype = np.dtype(self._fitted_architecture.dtype)
+        with np.errstate(over="ignore"):
+            X = X.astype(dtype)  # a copy, clipped in place below
+        # Past sqrt(max) a value saturates every gate anyway; clipping there keeps the
+        # products finite (in float32, 1e39 is already inf) and never adds inf to -inf.
+        limit = np.sqrt(np.finfo(dtype).max)
+        np.clip(X, -limit, limit, out=X)
         return Sequences(*join_steps(X, self.patch_size_, batch.lengths))
 
     def _hidden_tuple(self):
@@ -360,10 +385,11 @@ class BaseLSTM(BaseEstimator):
         return Y, W, sw
 
     def _initialize(self, n_features, n_outputs):
-        self._fitted_architecture = self._architecture()
         self.n_outputs_ = n_outputs
         self._random_state = check_random_state(self.random_state)
-        self.coefs_ = self._network().init_params(n_features, self._random_state)
+        self.coefs_ = self._network().init_params(
+            n_features, self._random_state, self._fitted_architecture.dtype
+        )
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
@@ -374,10 +400,11 @@ class BaseLSTM(BaseEstimator):
         self._optimizer = None
 
     def _network(self):
-        hidden, bidirectional, pooling, return_sequences = self._fitted_architecture[:4]
+        arch = self._fitted_architecture
         return LSTMNetwork(
-            hidden, self.n_outputs_, bidirectional, pooling, return_sequences, self.dropout
-        )
+            arch.hidden, self.n_outputs_, arch.bidirectional, arch.pooling,
+            arch.return_sequences, self.dropout,
+        )  # fmt: skip
 
     def _make_optimizer(self, params):
         if self.solver == "adam":

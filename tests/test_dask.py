@@ -1,6 +1,8 @@
 """sklstm on Dask: a real LocalCluster (2 worker processes), tuning, out-of-core training and
 distributed prediction."""
 
+import os
+
 import dask.array as da
 import joblib
 import numpy as np
@@ -16,6 +18,9 @@ from sklstm._base import _PREDICT_CHUNK
 
 @pytest.fixture(scope="module")
 def client():
+    # LocalCluster sets OPENBLAS_NUM_THREADS=1 (and more) in os.environ for its workers;
+    # put the parent's environment back so later tests' subprocesses are unaffected.
+    environ = dict(os.environ)
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -23,6 +28,8 @@ def client():
         Client(cluster) as client,
     ):
         yield client
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")

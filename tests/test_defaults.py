@@ -7,7 +7,7 @@ import pytest
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm.core import join_steps
-from tests.test_estimators_api import FAST
+from tests.test_estimators_api import EXACT, FAST
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
@@ -60,14 +60,15 @@ def test_patch_size_matches_joining_steps_by_hand():
     np.testing.assert_allclose(by_model.predict(X), by_hand.predict(joined), rtol=1e-12)
 
 
-def test_patched_ragged_sequences_predict_as_alone():
+@EXACT
+def test_patched_ragged_sequences_predict_as_alone(dtype, rtol):
     rng = np.random.RandomState(2)
     X = [rng.standard_normal((L, 1)) for L in (5, 40, 17, 64)]
     y = np.array([x.sum() for x in X])
-    model = LSTMRegressor(patch_size=8, **FAST).fit(X, y)
+    model = LSTMRegressor(patch_size=8, dtype=dtype, **FAST).fit(X, y)
     together = model.predict(X)
     alone = [model.predict(x[None])[0] for x in X]
-    np.testing.assert_allclose(together, alone, rtol=1e-12)
+    np.testing.assert_allclose(together, alone, rtol=rtol)
 
 
 def test_patch_size_with_per_step_targets_is_rejected():
