@@ -57,6 +57,7 @@ CANDIDATES = {
     "patches to 64": {"patch_size": "auto64"},
     "no patches": {"patch_size": 1},
     "not standardized": {"standardize": False},
+    "float64": {"dtype": "float64"},
 }
 
 
@@ -198,9 +199,12 @@ def main():
     parser.add_argument("--no-torch", action="store_true", help="leave out the reference LSTM")
     parser.add_argument("--jobs", type=int, default=2, help="fits run at once")
     parser.add_argument("--tasks", nargs="*", help="only these tasks")
+    parser.add_argument("--candidates", nargs="*", choices=list(CANDIDATES), help="only these")
     args = parser.parse_args()
 
     candidates = ["default"] if args.quick else list(CANDIDATES)
+    if args.candidates:
+        candidates = ["default"] + [c for c in args.candidates if c != "default"]
     tasks = [("classification", n, d) for n, d in classification_tasks().items()]
     tasks += [("forecasting", n, d) for n, d in forecasting_tasks().items()]
     if args.tasks:

@@ -560,7 +560,7 @@ class BaseLSTM(BaseEstimator):
         for lo in range(0, N, _PREDICT_CHUNK):
             rows = slice(lo, lo + _PREDICT_CHUNK)  # a view of X, not a copy
             part = _take(batch, rows)
-            out, _ = network.forward(self.coefs_, part.X, part.lengths)
+            out, _ = network.forward(self.coefs_, part.X, part.lengths, keep_cache=False)
             raw[rows, : out.shape[1]] = out
         if not np.all(np.isfinite(raw)):
             raise ValueError(

@@ -91,7 +91,7 @@ class LSTMNetwork:
             for k in range(0, per_layer * len(self.hidden_sizes), per_layer)
         ]
 
-    def forward(self, params, X, lengths=None, dropout_rng=None):
+    def forward(self, params, X, lengths=None, dropout_rng=None, keep_cache=True):
         """Compute the network's output.
 
         Parameters
@@ -101,16 +101,18 @@ class LSTMNetwork:
         lengths : ndarray of int, shape (n_samples,), default=None
         dropout_rng : numpy.random.RandomState, default=None
             Source of dropout masks; None (prediction) applies no dropout.
+        keep_cache : bool, default=True
+            Whether to keep what :meth:`backward` needs; prediction passes False.
 
         Returns
         -------
         out : ndarray, shape (n_samples, n_outputs) or (n_samples, n_timesteps, n_outputs)
-        cache : NetworkCache
+        cache : NetworkCache or None
         """
         H = X
         layer_caches, masks = [], []
         for layer in self._layers(params):
-            H, cache = lstm_stack_forward(H, [layer], lengths=lengths)
+            H, cache = lstm_stack_forward(H, [layer], lengths=lengths, keep_cache=keep_cache)
             layer_caches.append(cache)
             mask = None
             if dropout_rng is not None and self.dropout > 0:
@@ -121,6 +123,8 @@ class LSTMNetwork:
         features = H if self.return_sequences else self._pool(H, lengths)
         W_out, b_out = params[-2], params[-1]
         out = features @ W_out + b_out
+        if not keep_cache:
+            return out, None
         return out, NetworkCache(layer_caches, masks, H, features, lengths)
 
     def backward(self, params, d_out, cache):

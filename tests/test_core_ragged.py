@@ -86,3 +86,17 @@ def test_bad_masks_are_rejected(kwargs, message):
 
 def test_full_lengths_mean_no_padding():
     assert resolve_lengths(2, 3, lengths=np.array([3, 3])) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_forward_without_cache_gives_the_same_outputs(bidirectional, dtype):
+    # Prediction's lean pass (one step of scratch) does the same arithmetic as training's.
+    rng = np.random.default_rng(5)
+    X, _ = ragged_batch(rng)
+    layers = init_lstm_stack(3, [5, 4], rng, bidirectional=bidirectional, dtype=dtype)
+    kept, cache = lstm_stack_forward(X.astype(dtype), layers, lengths=LENGTHS)
+    lean, none = lstm_stack_forward(X.astype(dtype), layers, lengths=LENGTHS, keep_cache=False)
+    assert cache is not None and none is None
+    np.testing.assert_array_equal(lean, kept)
+    assert lean.dtype == dtype and np.all(np.isfinite(lean))

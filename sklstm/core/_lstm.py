@@ -24,8 +24,9 @@ How the work is arranged, and why (figures in ``PERF_NOTES.md``):
 * Sequences are sorted by decreasing length, so the sequences still running at
   step ``t`` are the first ``n_active[t]`` rows: padded steps cost nothing and
   change neither state nor gradients.
-* The backward pass computes, before its loop, every derivative factor that does
-  not depend on the recurrence; the loop then only chains them.
+* The backward pass computes the derivative factors that do not depend on the
+  recurrence a block of steps at a time (about 512 KB), just before its loop
+  reads them, so that they are still in cache; the loop then only chains them.
 """
 
 from typing import NamedTuple
@@ -123,7 +124,7 @@ def _batch_major(A, order):
     return out
 
 
-def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None):
+def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_cache=True):
     """Run one LSTM layer over a batch of sequences.
 
     Parameters
@@ -143,13 +144,17 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None):
         True at real steps; each row True then False.
     lengths : ndarray of int, shape (n_samples,), default=None
         Real steps per sequence, an alternative to ``mask``.
+    keep_cache : bool, default=True
+        Whether to keep what :func:`lstm_backward` needs. Prediction passes
+        False: gates and cell states then live in one step's scratch buffers,
+        which stay in cache, and only the hidden states are kept.
 
     Returns
     -------
     H : ndarray, shape (n_samples, n_timesteps, n_hidden)
         Hidden state at each step; zero at padded steps.
-    cache : LSTMCache
-        What :func:`lstm_backward` needs.
+    cache : LSTMCache or None
+        What :func:`lstm_backward` needs; None when ``keep_cache`` is False.
 
     Examples
     --------
@@ -185,19 +190,23 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None):
         padded = np.arange(N) >= n_active[:, None]
         stacked[:T][padded, H : H + D] = 0.0
     stacked[:, :, H + D] = 1.0
-    cells = np.zeros((T + 1, N, H), dtype=dtype)
+    # Without a cache, step t uses row 0 of gates and tanh_cells and rows t % 2,
+    # (t + 1) % 2 of cells: one step's scratch, reused.
+    kept = T if keep_cache else 1
+    cells = np.zeros((kept + 1, N, H), dtype=dtype)
     if h0 is not None:
         stacked[0, :, :H] = _time_major(np.asarray(h0, dtype)[:, None], order)[0]
     if c0 is not None:
         cells[0] = _time_major(np.asarray(c0, dtype)[:, None], order)[0]
-    tanh_cells = np.zeros((T, N, H), dtype=dtype)
-    gates = np.zeros((T, N, 4 * H), dtype=dtype)
+    tanh_cells = np.zeros((kept, N, H), dtype=dtype)
+    gates = np.zeros((kept, N, 4 * H), dtype=dtype)
     scratch = np.empty((N, H), dtype=dtype)
 
     with np.errstate(over="ignore", under="ignore"):
         for t in range(T):
             n = N if n_active is None else n_active[t]
-            z = gates[t, :n]
+            slot, prev, now = (t, t, t + 1) if keep_cache else (0, t % 2, (t + 1) % 2)
+            z = gates[slot, :n]
             np.matmul(stacked[t, :n], W, out=z)
             np.exp(z, out=z)
             z += 1.0
@@ -205,35 +214,39 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None):
             i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
             g *= 2.0
             g -= 1.0
-            c = cells[t + 1, :n]
-            np.multiply(f, cells[t, :n], out=c)
+            c = cells[now, :n]
+            np.multiply(f, cells[prev, :n], out=c)
             np.multiply(i, g, out=scratch[:n])
             c += scratch[:n]
-            np.tanh(c, out=tanh_cells[t, :n])
-            np.multiply(o, tanh_cells[t, :n], out=stacked[t + 1, :n, :H])
+            np.tanh(c, out=tanh_cells[slot, :n])
+            np.multiply(o, tanh_cells[slot, :n], out=stacked[t + 1, :n, :H])
 
     H_out = _batch_major(stacked[1:, :, :H], order)
+    if not keep_cache:
+        return H_out, None
     cache = LSTMCache(stacked, cells, tanh_cells, gates, Wx, Wh, order, n_active, lengths)
     return H_out, cache
 
 
-def _derivative_factors(cache, H):
-    """Factors of the gate gradients that do not depend on the recurrence.
+def _derivative_factors(cache, H, steps, K, Kc):
+    """Factors of the gate gradients that do not depend on the recurrence, for ``steps``.
 
-    Returns ``K`` of shape (T, N, 4, H) with ``dz_k = K[:, :, k] * dc`` for the
-    i, f, g blocks and ``dz_o = K[:, :, 3] * dh``, and ``Kc`` with
-    ``dc += Kc * dh``.
+    Fills ``K`` (shape (len(steps), N, 4, H)) with ``dz_k = K[:, :, k] * dc`` for the
+    i, f, g blocks and ``dz_o = K[:, :, 3] * dh``, and ``Kc`` with ``dc += Kc * dh``.
     """
-    gates = cache.gates.reshape(cache.gates.shape[:2] + (4, H))
+    gates = cache.gates[steps].reshape(K.shape)
     i, f, g, o = (gates[:, :, k] for k in range(4))
-    tc = cache.tanh_cells
-    K = np.empty_like(gates)
+    tc = cache.tanh_cells[steps]
     np.multiply(i * (1.0 - i), g, out=K[:, :, 0])
-    np.multiply(f * (1.0 - f), cache.cells[:-1], out=K[:, :, 1])
+    np.multiply(f * (1.0 - f), cache.cells[steps], out=K[:, :, 1])
     np.multiply(1.0 - g * g, i, out=K[:, :, 2])
     np.multiply(o * (1.0 - o), tc, out=K[:, :, 3])
-    Kc = o * (1.0 - tc * tc)
-    return K, Kc
+    np.multiply(o, 1.0 - tc * tc, out=Kc)
+
+
+# Steps whose derivative factors are computed at once in the backward pass: a block that
+# stays in cache while the loop reads it (PERF_NOTES: about 512 KB).
+_FACTOR_BLOCK_BYTES = 512 * 1024
 
 
 def lstm_backward(dH, cache, need_dX=True):
@@ -282,27 +295,34 @@ def lstm_backward(dH, cache, need_dX=True):
     dH_tm = _time_major(np.asarray(dH, dtype=dtype), order)
     if dH_tm.shape != (T, N, H):
         raise ValueError(f"dH must have shape {(N, T, H)}; got {np.shape(dH)}.")
-    K, Kc = _derivative_factors(cache, H)
     forget = gates[:, :, H : 2 * H]
     WhT = np.ascontiguousarray(Wh.T)
+    block = max(1, _FACTOR_BLOCK_BYTES // (5 * N * H * gates.itemsize))
+    K = np.empty((min(block, T), N, 4, H), dtype=dtype)
+    Kc = np.empty((min(block, T), N, H), dtype=dtype)
 
     dZ = np.zeros((T, N, 4 * H), dtype=dtype)
     dZ4 = dZ.reshape(T, N, 4, H)
     dh = np.zeros((N, H), dtype=dtype)
     dc = np.zeros((N, H), dtype=dtype)
     scratch = np.empty((N, H), dtype=dtype)
-    for t in range(T - 1, -1, -1):
-        n = N if n_active is None else n_active[t]
-        if n == 0:
-            continue
-        dh_t, dc_t = dh[:n], dc[:n]
-        dh_t += dH_tm[t, :n]
-        np.multiply(K[t, :n, 3], dh_t, out=dZ4[t, :n, 3])
-        np.multiply(Kc[t, :n], dh_t, out=scratch[:n])
-        dc_t += scratch[:n]
-        np.multiply(K[t, :n, :3], dc_t[:, None, :], out=dZ4[t, :n, :3])
-        dc_t *= forget[t, :n]
-        np.matmul(dZ[t, :n], WhT, out=dh_t)
+    for stop in range(T, 0, -block):
+        start = max(0, stop - block)
+        K_b, Kc_b = K[: stop - start], Kc[: stop - start]
+        _derivative_factors(cache, H, slice(start, stop), K_b, Kc_b)
+        for t in range(stop - 1, start - 1, -1):
+            n = N if n_active is None else n_active[t]
+            if n == 0:
+                continue
+            k = t - start
+            dh_t, dc_t = dh[:n], dc[:n]
+            dh_t += dH_tm[t, :n]
+            np.multiply(K_b[k, :n, 3], dh_t, out=dZ4[t, :n, 3])
+            np.multiply(Kc_b[k, :n], dh_t, out=scratch[:n])
+            dc_t += scratch[:n]
+            np.multiply(K_b[k, :n, :3], dc_t[:, None, :], out=dZ4[t, :n, :3])
+            dc_t *= forget[t, :n]
+            np.matmul(dZ[t, :n], WhT, out=dh_t)
 
     dZ_flat = dZ.reshape(T * N, 4 * H)
     D = Wx.shape[0]

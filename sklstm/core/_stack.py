@@ -84,7 +84,7 @@ def init_lstm_stack(n_features, hidden_sizes, random_state, bidirectional=False,
     return layers
 
 
-def lstm_stack_forward(X, layers, mask=None, lengths=None):
+def lstm_stack_forward(X, layers, mask=None, lengths=None, keep_cache=True):
     """Run stacked, optionally bidirectional, LSTM layers.
 
     Parameters
@@ -97,13 +97,16 @@ def lstm_stack_forward(X, layers, mask=None, lengths=None):
         True at real steps.
     lengths : ndarray of int, shape (n_samples,), default=None
         Real steps per sequence, an alternative to ``mask``.
+    keep_cache : bool, default=True
+        Whether to keep what :func:`lstm_stack_backward` needs (see
+        :func:`lstm_forward`).
 
     Returns
     -------
     H : ndarray, shape (n_samples, n_timesteps, n_directions * n_hidden_last)
         Output of the top layer; zero at padded steps.
-    cache : StackCache
-        What :func:`lstm_stack_backward` needs.
+    cache : StackCache or None
+        What :func:`lstm_stack_backward` needs; None when ``keep_cache`` is False.
 
     Examples
     --------
@@ -122,12 +125,12 @@ def lstm_stack_forward(X, layers, mask=None, lengths=None):
         outputs, caches = [], []
         for direction, (Wx, Wh, b) in enumerate(layer):
             X_dir = inputs if direction == 0 else reverse_sequences(inputs, lengths)
-            H_dir, cache = lstm_forward(X_dir, Wx, Wh, b, lengths=lengths)
+            H_dir, cache = lstm_forward(X_dir, Wx, Wh, b, lengths=lengths, keep_cache=keep_cache)
             outputs.append(H_dir if direction == 0 else reverse_sequences(H_dir, lengths))
             caches.append(cache)
         inputs = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=-1)
         layer_caches.append(caches)
-    return inputs, StackCache(layer_caches, lengths)
+    return inputs, StackCache(layer_caches, lengths) if keep_cache else None
 
 
 def lstm_stack_backward(dH, cache, need_dX=True):
