@@ -1,8 +1,10 @@
 """What LSTMRegressor and LSTMClassifier share: parameters, validation and training."""
 
 import copy
+import functools
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -14,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import ThreadpoolController
 
 from ._data import Sequences, is_ragged, validate_sequence_targets, validate_sequences
 from ._network import POOLINGS, LSTMNetwork
@@ -21,7 +24,7 @@ from ._optimizers import AdamOptimizer, SGDOptimizer, clip_by_global_norm
 from .core import join_steps
 
 # Sequences per forward pass at prediction time: bounds memory, keeps BLAS busy.
-_PREDICT_CHUNK = 512
+_PREDICT_CHUNK = 256
 # patch_size='auto' groups steps so that the longest training sequence becomes at most
 # this many steps (chosen in benchmarks/defaults_study.py).
 _AUTO_PATCH_STEPS = 32
@@ -56,6 +59,13 @@ def _check_sample_weight(sample_weight, n_samples):
     if sw.sum() <= 0:
         raise ValueError("sample_weight sums to zero: at least one sample needs weight > 0.")
     return sw
+
+
+@functools.cache
+def _blas_controller():
+    """One ThreadpoolController (threadpoolctl, a dependency of scikit-learn) per process:
+    making one inspects the loaded libraries, which takes a fraction of a millisecond."""
+    return ThreadpoolController()
 
 
 def _take(batch, idx):
@@ -557,11 +567,26 @@ class BaseLSTM(BaseEstimator):
         N, T, _ = batch.X.shape
         k = self.n_outputs_
         raw = np.zeros((N, T, k) if self._per_step else (N, k))
-        for lo in range(0, N, _PREDICT_CHUNK):
-            rows = slice(lo, lo + _PREDICT_CHUNK)  # a view of X, not a copy
+
+        def predict_chunk(rows):
             part = _take(batch, rows)
             out, _ = network.forward(self.coefs_, part.X, part.lengths, keep_cache=False)
             raw[rows, : out.shape[1]] = out
+
+        chunks = [slice(lo, lo + _PREDICT_CHUNK) for lo in range(0, N, _PREDICT_CHUNK)]
+        # Chunks run in as many threads as BLAS may use here (NumPy releases the GIL in
+        # its loops), each on one BLAS thread: faster than one chunk at a time on all
+        # BLAS threads (benchmarks/README.md), and the same arithmetic on any machine.
+        blas = _blas_controller().select(user_api="blas")
+        blas_threads = [lib.num_threads for lib in blas.lib_controllers] or [1]
+        n_threads = min(len(chunks), *blas_threads)
+        with blas.limit(limits=1):
+            if n_threads <= 1:
+                for rows in chunks:
+                    predict_chunk(rows)
+            else:
+                with ThreadPoolExecutor(n_threads) as pool:
+                    list(pool.map(predict_chunk, chunks))
         if not np.all(np.isfinite(raw)):
             raise ValueError(
                 "The network's outputs are not finite: the inputs are too large for the "
