@@ -573,19 +573,20 @@ class BaseLSTM(BaseEstimator):
             out, _ = network.forward(self.coefs_, part.X, part.lengths, keep_cache=False)
             raw[rows, : out.shape[1]] = out
 
-        chunks = [slice(lo, lo + _PREDICT_CHUNK) for lo in range(0, N, _PREDICT_CHUNK)]
         # Chunks run in as many threads as BLAS may use here (NumPy releases the GIL in
         # its loops), each on one BLAS thread: faster than one chunk at a time on all
-        # BLAS threads (benchmarks/README.md), and the same arithmetic on any machine.
+        # BLAS threads (benchmarks/README.md). Fewer sequences than threads * chunk are
+        # shared out evenly, so that no thread idles.
         blas = _blas_controller().select(user_api="blas")
-        blas_threads = [lib.num_threads for lib in blas.lib_controllers] or [1]
-        n_threads = min(len(chunks), *blas_threads)
+        n_threads = max(1, min([lib.num_threads for lib in blas.lib_controllers] or [1]))
+        size = max(1, min(_PREDICT_CHUNK, -(-N // n_threads)))
+        chunks = [slice(lo, lo + size) for lo in range(0, N, size)]
         with blas.limit(limits=1):
-            if n_threads <= 1:
+            if len(chunks) == 1 or n_threads == 1:
                 for rows in chunks:
                     predict_chunk(rows)
             else:
-                with ThreadPoolExecutor(n_threads) as pool:
+                with ThreadPoolExecutor(min(n_threads, len(chunks))) as pool:
                     list(pool.map(predict_chunk, chunks))
         if not np.all(np.isfinite(raw)):
             raise ValueError(
