@@ -24,7 +24,7 @@ from ._optimizers import AdamOptimizer, SGDOptimizer, clip_by_global_norm
 from .core import join_steps
 
 # Sequences per forward pass at prediction time: bounds memory, keeps BLAS busy.
-_PREDICT_CHUNK = 256
+_PREDICT_CHUNK = 128
 # patch_size='auto' groups steps so that the longest training sequence becomes at most
 # this many steps (chosen in benchmarks/defaults_study.py).
 _AUTO_PATCH_STEPS = 32
@@ -575,12 +575,11 @@ class BaseLSTM(BaseEstimator):
 
         # Chunks run in as many threads as BLAS may use here (NumPy releases the GIL in
         # its loops), each on one BLAS thread: faster than one chunk at a time on all
-        # BLAS threads (benchmarks/README.md). Fewer sequences than threads * chunk are
-        # shared out evenly, so that no thread idles.
+        # BLAS threads (benchmarks/README.md). Fixed-size chunks on one BLAS thread each
+        # give the same arithmetic, so the same predictions, on any machine.
         blas = _blas_controller().select(user_api="blas")
         n_threads = max(1, min([lib.num_threads for lib in blas.lib_controllers] or [1]))
-        size = max(1, min(_PREDICT_CHUNK, -(-N // n_threads)))
-        chunks = [slice(lo, lo + size) for lo in range(0, N, size)]
+        chunks = [slice(lo, lo + _PREDICT_CHUNK) for lo in range(0, N, _PREDICT_CHUNK)]
         with blas.limit(limits=1):
             if len(chunks) == 1 or n_threads == 1:
                 for rows in chunks:
