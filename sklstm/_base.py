@@ -42,6 +42,8 @@ class _Architecture(NamedTuple):
     patch_size: object
     standardize: bool
     dtype: str
+    linear_steps: object
+    linear_alpha: object
 
 
 def _check_sample_weight(sample_weight, n_samples):
@@ -274,7 +276,10 @@ class BaseLSTM(BaseEstimator):
             dtype = net_input.X.dtype
             Y, W = self._scale_targets(Y).astype(dtype), W.astype(dtype)
             if first:
+                self._fit_linear_base(net_input, Y, W)
                 self._initialize(net_input.X.shape[2], Y.shape[-1])
+            # The network learns what the linear base leaves.
+            Y = (Y - self._linear_base(net_input)).astype(dtype)
             self._train(net_input, Y, W, sw, incremental)
         except BaseException:
             # Ctrl-C inside the epoch loop is handled there (training stops, the
@@ -294,15 +299,16 @@ class BaseLSTM(BaseEstimator):
         return _Architecture(
             self._hidden_tuple(), self.bidirectional, self.pooling, self.return_sequences,
             self.patch_size, self.standardize, np.dtype(self.dtype).name,
+            getattr(self, "linear_steps", None), getattr(self, "linear_alpha", None),
         )  # fmt: skip
 
     def _check_same_network(self):
         if self._architecture() != self._fitted_architecture:
             raise ValueError(
                 "hidden_layer_sizes, bidirectional, pooling, return_sequences, patch_size, "
-                "standardize or dtype changed since the first fit; warm_start and partial_fit "
-                "continue the same network. Set warm_start=False (or clone the estimator) to "
-                "fit a new one."
+                "standardize, dtype, linear_steps or linear_alpha changed since the first fit; "
+                "warm_start and partial_fit continue the same network. Set warm_start=False (or "
+                "clone the estimator) to fit a new one."
             )
 
     def _fit_input_transform(self, batch, sw):
@@ -336,6 +342,13 @@ class BaseLSTM(BaseEstimator):
                 "in a Pipeline for 2D X.",
                 UserWarning,
             )
+
+    def _fit_linear_base(self, batch, Y, W):
+        """Fix, at the first fit, a linear model whose errors the network learns (regressor)."""
+
+    def _linear_base(self, batch):
+        """The linear model's share of the network-scale output; none without one."""
+        return 0.0
 
     def _fit_target_transform(self, Y, W):
         """Fix how targets are scaled for the network; only the regressor scales them."""
@@ -430,7 +443,11 @@ class BaseLSTM(BaseEstimator):
     def _train(self, batch, Y, W, sw, incremental):
         if self._optimizer is None or not incremental:
             self._optimizer = self._make_optimizer(self.coefs_)
-        early_stopping = self.early_stopping and not incremental
+        # A validation score needs 2 held-out sequences (R^2 is undefined for one) and a
+        # sequence left to train on; train_test_split holds out ceil(fraction * n).
+        n = len(batch.X)
+        n_val = int(np.ceil(self.validation_fraction * n))
+        early_stopping = self.early_stopping and not incremental and 2 <= n_val < n
         train_idx = np.arange(len(batch.X))
         val = None
         if early_stopping:
@@ -560,7 +577,8 @@ class BaseLSTM(BaseEstimator):
         """Network outputs for X: ``(N, k)`` or ``(N, T, k)``, with the batch read from X."""
         check_is_fitted(self)
         batch = validate_sequences(self, X, reset=False)
-        return self._forward(self._network_input(batch)), batch, is_ragged(X)
+        net_input = self._network_input(batch)
+        return self._forward(net_input) + self._linear_base(net_input), batch, is_ragged(X)
 
     def _forward(self, batch):
         network = self._network()

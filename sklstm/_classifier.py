@@ -96,7 +96,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Whether 'sgd' uses Nesterov's momentum.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified), stop when its
-        accuracy stalls and keep the weights of the best epoch.
+        accuracy stalls and keep the weights of the best epoch. Skipped when
+        that share is fewer than 2 sequences.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999

@@ -4,7 +4,9 @@ Two checks compare two fits (weight 2 against a repeated row) or two orders of t
 rows at a relative tolerance of 1e-7, which is float32's resolution: in float32, how BLAS
 rounds a row's products depends on where the row sits in a batch. Those two run on
 ``dtype='float64'`` models, every other check on the float32 defaults; the same two
-properties are tested in float32, at its resolution, in test_estimators_api.py.
+properties are tested in float32, at its resolution, in test_estimators_api.py. The
+weights check runs without early stopping (on by default in the regressor), whose random
+validation split draws differently from repeated rows.
 """
 
 import pytest
@@ -24,6 +26,11 @@ def _cases():
             name = getattr(check, "func", check).__name__
             if name in AT_FLOAT64:
                 estimator = Estimator(dtype="float64")
+            if name == "check_sample_weight_equivalence_on_dense_data":
+                # The regressor's early stopping holds out a random share of the sequences,
+                # and repeating a sequence changes which are drawn; the fit is otherwise the
+                # same.
+                estimator.set_params(early_stopping=False)
             yield pytest.param(estimator, check, id=f"{estimator!r}-{name}")
 
 

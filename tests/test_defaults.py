@@ -152,7 +152,9 @@ def test_changing_patch_size_or_standardize_before_warm_start_is_refused():
 def test_adam_adaptive_reduces_the_rate_on_plateaus(capsys):
     X = np.random.RandomState(7).standard_normal((40, 6, 1))
     y = X.sum(axis=(1, 2))
-    stall_fast = dict(n_iter_no_change=2, tol=10.0, max_iter=40, random_state=0)
+    stall_fast = dict(
+        n_iter_no_change=2, tol=10.0, max_iter=40, early_stopping=False, random_state=0
+    )  # plateaus of the training loss
     model = LSTMRegressor(learning_rate="adaptive", verbose=True, **stall_fast).fit(X, y)
     rates = [line for line in capsys.readouterr().out.splitlines() if "learning rate" in line]
     # 0.01 divided by 5 until below 1e-6: 6 reductions, then a stop before max_iter.

@@ -10,7 +10,13 @@ four gates in the order input, forget, cell candidate, output (i, f, g, o):
 from ._activations import log_softmax, sigmoid, softmax
 from ._init import init_lstm_params
 from ._lstm import LSTMCache, lstm_backward, lstm_forward
-from ._sequences import join_steps, last_steps, resolve_lengths, reverse_sequences
+from ._sequences import (
+    join_steps,
+    last_steps,
+    last_window,
+    resolve_lengths,
+    reverse_sequences,
+)
 from ._stack import StackCache, init_lstm_stack, lstm_stack_backward, lstm_stack_forward
 
 __all__ = [
@@ -20,6 +26,7 @@ __all__ = [
     "init_lstm_stack",
     "join_steps",
     "last_steps",
+    "last_window",
     "log_softmax",
     "lstm_backward",
     "lstm_forward",

@@ -173,3 +173,40 @@ def join_steps(A, size, lengths=None):
     joined = np.take_along_axis(A, source[:, :, None], axis=1)
     joined = joined.reshape(N, n_groups, size * D)
     return joined, None if np.all(groups == n_groups) else groups
+
+
+def last_window(A, size, lengths=None):
+    """Each sequence's last ``size`` real steps, flattened into one row.
+
+    Steps before a short sequence's first step are zeros, so the most recent
+    step always sits in the last ``n_features`` columns.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n_samples, n_timesteps, n_features)
+        Padded batch.
+    size : int
+        Steps per window.
+    lengths : ndarray of int, shape (n_samples,), default=None
+        Real steps per sequence; None means all are full length.
+
+    Returns
+    -------
+    window : ndarray, shape (n_samples, size * n_features)
+        Row ``n`` holds steps ``lengths[n] - size`` to ``lengths[n] - 1`` of
+        sequence ``n``, one after another.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import last_window
+    >>> A = np.arange(1.0, 7.0).reshape(2, 3, 1)
+    >>> last_window(A, 2, np.array([3, 1])).tolist()
+    [[2.0, 3.0], [0.0, 4.0]]
+    """
+    N, T, D = A.shape
+    L = np.full(N, T, dtype=np.int64) if lengths is None else np.asarray(lengths, np.int64)
+    steps = L[:, None] - size + np.arange(size)  # (N, size), negative before the start
+    window = np.take_along_axis(A, np.clip(steps, 0, T - 1)[:, :, None], axis=1)
+    window[steps < 0] = 0.0
+    return window.reshape(N, size * D)
