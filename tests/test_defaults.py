@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm.core import join_steps
+from sklstm.core import join_steps, last_window
 from tests.test_estimators_api import EXACT, FAST
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
@@ -162,3 +162,58 @@ def test_adam_adaptive_reduces_the_rate_on_plateaus(capsys):
     assert model.n_iter_ < 40
     constant = LSTMRegressor(**stall_fast)
     assert constant.fit(X, y).n_iter_ == 4  # the first epoch, then 3 > 2 without progress
+
+
+# ------------------------------------------------------- the regressor's ridge
+def test_last_window_aligns_ragged_sequences_at_their_last_step():
+    rng = np.random.RandomState(3)
+    lengths = np.array([5, 2, 4])
+    A = rng.standard_normal((3, 5, 2))
+    window = last_window(A, 3, lengths)
+    assert window.shape == (3, 6)
+    for n, L in enumerate(lengths):
+        alone = last_window(A[n : n + 1, :L], 3)[0]
+        np.testing.assert_array_equal(window[n], alone)
+    np.testing.assert_array_equal(window[1, :2], [0, 0])  # before the first step
+    np.testing.assert_array_equal(window[1, 2:], A[1, :2].ravel())
+
+
+def test_ridge_lets_the_default_regressor_extrapolate_a_trend():
+    # Next value of a noisy linear trend; the test windows lie beyond every training value,
+    # where an LSTM's bounded state cannot follow without the ridge.
+    rng = np.random.RandomState(0)
+    series = np.arange(300.0) + rng.standard_normal(300)
+    windows = np.lib.stride_tricks.sliding_window_view(series, 7)
+    X, y = windows[:, :6, None], windows[:, 6]
+    X_train, y_train, X_test, y_test = X[:200], y[:200], X[200:], y[200:]
+    default = LSTMRegressor(random_state=0).fit(X_train, y_train)
+    without = LSTMRegressor(linear_steps=0, random_state=0).fit(X_train, y_train)
+    assert default.linear_steps_ == 6 and without.linear_steps_ == 0
+    error = np.abs(default.predict(X_test) - y_test).mean()
+    assert error < 2.0  # the noise alone costs about 0.8 + 0.8 / 6 ** 0.5
+    assert np.abs(without.predict(X_test) - y_test).mean() > 10 * error
+
+
+def test_linear_steps_auto_caps_the_ridge_at_1024_values():
+    X = np.random.RandomState(1).standard_normal((30, 20, 100))
+    model = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(X, X[:, -1, 0])
+    assert model.linear_steps_ == 10  # 10 steps of 100 features
+    per_step = LSTMRegressor(return_sequences=True, max_iter=2).fit(X[:, :5], X[:, :5, 0])
+    assert per_step.linear_steps_ == 0
+
+
+def test_changing_linear_steps_before_warm_start_is_refused():
+    X = np.random.RandomState(2).standard_normal((20, 6, 1))
+    model = LSTMRegressor(warm_start=True, **FAST).fit(X, X[:, -1, 0])
+    with pytest.raises(ValueError, match="linear_steps or linear_alpha changed"):
+        model.set_params(linear_steps=2).fit(X, X[:, -1, 0])
+
+
+def test_regressor_stops_early_by_default_when_two_sequences_can_be_held_out():
+    rng = np.random.RandomState(4)
+    X = rng.standard_normal((40, 6, 1))
+    y = np.sin(X.sum(axis=(1, 2)))
+    model = LSTMRegressor(random_state=0).fit(X, y)  # 4 held out
+    assert len(model.validation_scores_) == model.n_iter_ < 200
+    few = LSTMRegressor(random_state=0).fit(X[:10], y[:10])  # 1 would be held out
+    assert few.validation_scores_ == [] and few.n_iter_ > 0
