@@ -451,9 +451,14 @@ class BaseLSTM(BaseEstimator):
         train_idx = np.arange(len(batch.X))
         val = None
         if early_stopping:
+            labels = self._stratify_labels(Y)
+            if labels is not None:
+                counts = np.unique(labels, return_counts=True)[1]
+                if counts.min() < 2 or min(n_val, n - n_val) < len(counts):
+                    labels = None  # no stratified split exists: hold out at random
             train_idx, val_idx = train_test_split(
                 train_idx, test_size=self.validation_fraction, random_state=self._random_state,
-                stratify=self._stratify_labels(Y),
+                stratify=labels,
             )  # fmt: skip
             val = (_take(batch, val_idx), Y[val_idx], sw[val_idx])
         data = (batch, Y, W, sw, train_idx)

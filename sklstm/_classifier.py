@@ -95,7 +95,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     nesterovs_momentum : bool, default=True
         Whether 'sgd' uses Nesterov's momentum.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified), stop when its
+        Hold out ``validation_fraction`` of the data (stratified, when each
+        class has two sequences and the share holds every class), stop when its
         accuracy stalls and keep the weights of the best epoch. Skipped when
         that share is fewer than 2 sequences.
     validation_fraction : float, default=0.1

@@ -217,3 +217,13 @@ def test_regressor_stops_early_by_default_when_two_sequences_can_be_held_out():
     assert len(model.validation_scores_) == model.n_iter_ < 200
     few = LSTMRegressor(random_state=0).fit(X[:10], y[:10])  # 1 would be held out
     assert few.validation_scores_ == [] and few.n_iter_ > 0
+
+
+def test_early_stopping_with_more_classes_than_held_out_sequences():
+    # PigCVP's shape: 52 classes, 2 sequences each; a tenth held out cannot hold every
+    # class, so the split is random rather than an error from train_test_split.
+    rng = np.random.RandomState(5)
+    X = rng.standard_normal((104, 8, 1))
+    y = np.repeat(np.arange(52), 2)
+    model = LSTMClassifier(early_stopping=True, **{**FAST, "max_iter": 3}).fit(X, y)
+    assert len(model.validation_scores_) == model.n_iter_ == 3
