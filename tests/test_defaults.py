@@ -225,5 +225,5 @@ def test_early_stopping_with_more_classes_than_held_out_sequences():
     rng = np.random.RandomState(5)
     X = rng.standard_normal((104, 8, 1))
     y = np.repeat(np.arange(52), 2)
-    model = LSTMClassifier(early_stopping=True, **{**FAST, "max_iter": 3}).fit(X, y)
+    model = LSTMClassifier(**{**FAST, "early_stopping": True, "max_iter": 3}).fit(X, y)
     assert len(model.validation_scores_) == model.n_iter_ == 3
