@@ -30,7 +30,8 @@ def fit_once(n_samples, n_timesteps, hidden, epochs, trace):
     y = X[:, -5:, 0].sum(axis=1)
     model = LSTMRegressor(
         hidden_layer_sizes=(hidden,), patch_size=1, batch_size=BATCH, max_iter=epochs,
-        tol=0.0, n_iter_no_change=epochs + 1, random_state=0,
+        tol=0.0, n_iter_no_change=epochs + 1, standardize=False, pooling="last",
+        linear_steps=0, early_stopping=False, random_state=0,
     )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -104,7 +104,8 @@ def run_one(library, shape_index, epochs):
         model = LSTMRegressor(
             hidden_layer_sizes=(H,), batch_size=batch, max_iter=epochs, tol=0,
             n_iter_no_change=epochs + 1, learning_rate_init=1e-3, alpha=0.0,
-            max_grad_norm=None, patch_size=1, standardize=False, pooling="last", random_state=0,
+            max_grad_norm=None, patch_size=1, standardize=False, pooling="last",
+            linear_steps=0, early_stopping=False, random_state=0,
         )  # fmt: skip
         fit = lambda: model.fit(X, y)  # noqa: E731
         predict = lambda: model.predict(X)  # noqa: E731
