@@ -2,6 +2,7 @@
 
 import copy
 import functools
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -63,11 +64,46 @@ def _check_sample_weight(sample_weight, n_samples):
     return sw
 
 
+class _OneBlasThread:
+    """Context that holds BLAS at one thread while any prediction runs in this process.
+
+    threadpoolctl (a dependency of scikit-learn) sets limits for the whole process, so two
+    overlapping ``limit()`` contexts would restore each other's settings out of order: here
+    the first prediction to start sets the limit and the last to finish restores it. Entering
+    gives the number of BLAS threads there were before, the threads a prediction may use.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter = None
+        self._threads = 1
+
+    def __enter__(self):
+        with self._lock:
+            if self._users == 0:
+                blas = _blas_controller().select(user_api="blas")
+                counts = [lib.num_threads for lib in blas.lib_controllers]
+                self._threads = max(1, min(counts or [1]))
+                self._limiter = blas.limit(limits=1)
+            self._users += 1
+            return self._threads
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
 @functools.cache
 def _blas_controller():
-    """One ThreadpoolController (threadpoolctl, a dependency of scikit-learn) per process:
-    making one inspects the loaded libraries, which takes a fraction of a millisecond."""
+    """One ThreadpoolController per process: making one inspects the loaded libraries."""
     return ThreadpoolController()
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
 
 
 def _take(batch, idx):
@@ -600,10 +636,8 @@ class BaseLSTM(BaseEstimator):
         # its loops), each on one BLAS thread: faster than one chunk at a time on all
         # BLAS threads (benchmarks/README.md). Fixed-size chunks on one BLAS thread each
         # give the same arithmetic, so the same predictions, on any machine.
-        blas = _blas_controller().select(user_api="blas")
-        n_threads = max(1, min([lib.num_threads for lib in blas.lib_controllers] or [1]))
         chunks = [slice(lo, lo + _PREDICT_CHUNK) for lo in range(0, N, _PREDICT_CHUNK)]
-        with blas.limit(limits=1):
+        with _ONE_BLAS_THREAD as n_threads:
             if len(chunks) == 1 or n_threads == 1:
                 for rows in chunks:
                     predict_chunk(rows)
