@@ -54,6 +54,7 @@ CANDIDATES = {
     "patience 10": {"n_iter_no_change": 10},
     "batch 8": {"batch_size": 8},
     "bidirectional": {"bidirectional": True},
+    "one direction": {"bidirectional": False},
     "patches to 64": {"patch_size": "auto64"},
     "no patches": {"patch_size": 1},
     "not standardized": {"standardize": False},
@@ -65,8 +66,10 @@ CANDIDATES = {
     "early stopping": {"early_stopping": True, "n_iter_no_change": 10},
 }
 # Candidates that concern one estimator only: the ridge is LSTMRegressor's, and each
-# estimator's early-stopping default is the other's candidate.
+# estimator's direction and early-stopping defaults are the other's candidates.
 ONLY = {
+    "bidirectional": "forecasting",
+    "one direction": "classification",
     "no ridge": "forecasting",
     "ridge alpha 1": "forecasting",
     "ridge alpha 100": "forecasting",

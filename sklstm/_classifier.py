@@ -27,8 +27,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Units of each LSTM layer; one stacked layer per entry.
-    bidirectional : bool, default=False
-        Whether each layer also reads the sequences backward in time.
+    bidirectional : bool, default=True
+        Whether each layer also reads the sequences backward in time. On by
+        default for classification, where the whole sequence is known: see the
+        user guide's defaults page (LSTMRegressor's default is False).
     pooling : {'concat', 'last', 'mean', 'max'}, default='concat'
         How one vector per sequence is read from the top layer: its state at
         the last real step, the mean or the maximum over all real steps, or
@@ -167,7 +169,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self,
         hidden_layer_sizes=(64,),
         *,
-        bidirectional=False,
+        bidirectional=True,
         pooling="concat",
         return_sequences=False,
         dropout=0.0,
