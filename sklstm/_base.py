@@ -24,8 +24,10 @@ from ._network import POOLINGS, LSTMNetwork
 from ._optimizers import AdamOptimizer, SGDOptimizer, clip_by_global_norm
 from .core import join_steps
 
-# Sequences per forward pass at prediction time: bounds memory, keeps BLAS busy.
-_PREDICT_CHUNK = 128
+# Prediction runs in blocks of sequences whose per-step buffers (gates and cell, about six
+# values a unit) fill about this much: big enough to spread NumPy's cost per call over
+# many sequences, small enough to stay in cache. Rounded down to a power of two in 64-512.
+_PREDICT_BLOCK_BYTES = 512 * 1024
 # patch_size='auto' groups steps so that the longest training sequence becomes at most
 # this many steps (chosen in benchmarks/defaults_study.py).
 _AUTO_PATCH_STEPS = 32
@@ -621,6 +623,13 @@ class BaseLSTM(BaseEstimator):
         net_input = self._network_input(batch)
         return self._forward(net_input) + self._linear_base(net_input), batch, is_ragged(X)
 
+    def _predict_block_rows(self):
+        """Sequences per prediction block: fixed by the architecture, never by the data."""
+        arch = self._fitted_architecture
+        per_row = 6 * max(arch.hidden) * np.dtype(arch.dtype).itemsize
+        rows = 1 << int(np.log2(max(1, _PREDICT_BLOCK_BYTES // per_row)))
+        return int(np.clip(rows, 64, 512))
+
     def _forward(self, batch):
         network = self._network()
         N, T, _ = batch.X.shape
@@ -634,9 +643,11 @@ class BaseLSTM(BaseEstimator):
 
         # Chunks run in as many threads as BLAS may use here (NumPy releases the GIL in
         # its loops), each on one BLAS thread: faster than one chunk at a time on all
-        # BLAS threads (benchmarks/README.md). Fixed-size chunks on one BLAS thread each
-        # give the same arithmetic, so the same predictions, on any machine.
-        chunks = [slice(lo, lo + _PREDICT_CHUNK) for lo in range(0, N, _PREDICT_CHUNK)]
+        # BLAS threads (benchmarks/README.md). Blocks whose size depends on the model alone,
+        # each on one BLAS thread, give the same arithmetic, so the same predictions, on any
+        # machine and for any split of the data into multiples of the block.
+        size = self._predict_block_rows()
+        chunks = [slice(lo, lo + size) for lo in range(0, N, size)]
         with _ONE_BLAS_THREAD as n_threads:
             if len(chunks) == 1 or n_threads == 1:
                 for rows in chunks:

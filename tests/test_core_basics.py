@@ -62,7 +62,7 @@ def test_step_by_step_equals_batched():
     h = c = None
     for t in range(6):
         H_t, cache_t = lstm_forward(X[:, t : t + 1], Wx, Wh, b, h0=h, c0=c)
-        h, c = H_t[:, 0], cache_t.cells[1]
+        h, c = H_t[:, 0], cache_t.cell_states()[:, 1]
         np.testing.assert_allclose(H_t[:, 0], H[:, t], rtol=0, atol=1e-14)
 
 

@@ -13,7 +13,6 @@ from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_vali
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._base import _PREDICT_CHUNK
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +109,13 @@ def test_incremental_over_ten_chunks_matches_full_fit(client):
 def test_parallel_post_fit_prediction_equals_in_memory_bit_for_bit(client):
     X, y = sequences(200, seed=4)
     model = LSTMRegressor(max_iter=5, random_state=0).fit(X[:, :, 0], y)
-    X_big, _ = sequences(3 * _PREDICT_CHUNK + 100, seed=5)
+    block = model._predict_block_rows()
+    X_big, _ = sequences(3 * block + 100, seed=5)
     flat = X_big[:, :, 0]
     # Bit for bit needs the same floating-point work: chunks aligned with the blocks
     # sklstm predicts in (each on one BLAS thread, here in two threads; one at a time on
     # the single-threaded workers).
-    X_dask = da.from_array(flat, chunks=(_PREDICT_CHUNK, flat.shape[1]))
+    X_dask = da.from_array(flat, chunks=(block, flat.shape[1]))
     assert X_dask.numblocks[0] == 4
     distributed = ParallelPostFit(model).predict(X_dask).compute()
     in_memory = model.predict(flat)
@@ -126,8 +126,9 @@ def test_map_blocks_prediction_of_3d_sequences_bit_for_bit(client):
     X, y = sequences(200, seed=6)
     labels = np.where(y > 0, "up", "down")
     model = LSTMClassifier(max_iter=5, random_state=0).fit(X, labels)
-    X_big, _ = sequences(2 * _PREDICT_CHUNK + 37, seed=7)
-    X_dask = da.from_array(X_big, chunks=(_PREDICT_CHUNK, 12, 2))
+    block = model._predict_block_rows()
+    X_big, _ = sequences(2 * block + 37, seed=7)
+    X_dask = da.from_array(X_big, chunks=(block, 12, 2))
     proba = X_dask.map_blocks(
         model.predict_proba, drop_axis=2, chunks=(X_dask.chunks[0], (2,)), dtype=float
     )

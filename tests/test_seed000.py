@@ -55,11 +55,11 @@ def to_notebook(block_values):
 def test_forward_values():
     Wx, Wh, b = core_weights()
     H, cache = lstm_forward(X, Wx, Wh, b)
-    gates = to_notebook(cache.gates[:, 0, :])  # (T, 4) as a, i, f, o
+    gates = to_notebook(cache.gate_values()[0])  # (T, 4) as a, i, f, o
     for t in range(2):
         a, i, f, o, state, out = FORWARD[t]
         np.testing.assert_allclose(gates[t], [a, i, f, o], rtol=0, atol=1e-12)
-        np.testing.assert_allclose(cache.cells[t + 1, 0, 0], state, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(cache.cell_states()[0, t + 1, 0], state, rtol=0, atol=1e-12)
         np.testing.assert_allclose(H[0, t, 0], out, rtol=0, atol=1e-12)
 
 

@@ -7,26 +7,28 @@ The cell (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 200
     c_t = f * c_{t-1} + i * g
     h_t = o * tanh(c_t)
 
-How the work is arranged, and why (figures in ``PERF_NOTES.md``):
+How the work is arranged, and why (figures in ``PERF_NOTES.md`` and ``benchmarks/README.md``):
 
-* Time-major buffers ``(n_timesteps, n_samples, .)``, so that each step reads and
-  writes contiguous blocks.
-* One product per step over the stacked row ``[h_{t-1}, x_t, 1]`` against the
-  folded weights ``[Wh; Wx; b]``: the input projection and the bias ride along
-  with the recurrent product. The stacked rows of all steps stay in one buffer,
-  which later gives ``dWh``, ``dWx`` and ``db`` as a single product.
-* One ``exp`` over all four gate blocks: the folded weights are pre-scaled by -1
-  (sigmoid gates) and -2 (candidate), so ``1 / (1 + exp(.))`` yields the three
-  sigmoids and ``sigmoid(2 z)``, from which ``tanh(z) = 2 sigmoid(2 z) - 1``.
-  ``exp`` may overflow to ``inf`` for very negative pre-activations, which gives
-  exactly 0 after the reciprocal, never NaN; the overflow (and harmless
-  underflow) warnings are silenced.
+* Step-major, feature-major buffers ``(n_timesteps, n_features, n_samples)``: at each step a
+  gate block is a contiguous ``(n_hidden, n_samples)`` slab, so every elementwise call runs
+  one flat loop (on a batch-major row the four gates interleave, and NumPy loops row by row).
+* One product per step over the stacked column ``[h_{t-1}; x_t; 1]`` against the folded
+  weights ``[Wh; Wx; b]``: the input projection and the bias ride along with the
+  recurrent product. The stacked columns of all steps stay in one buffer, which later gives
+  ``dWh``, ``dWx`` and ``db`` together.
+* Inside, the gate blocks run in the order o, i, f, g, followed by ``c_{t-1}``: the three
+  sigmoids form one block (one ``exp`` over it, its weights pre-scaled by -1, then ``+1``
+  and a reciprocal; ``exp`` may overflow to ``inf``, which gives exactly 0, never NaN, so
+  the overflow warnings are silenced), and ``[i, f] * [g, c_{t-1}]`` is one multiply. The
+  backward pass arranges its factors the same way, so that each step is four elementwise
+  calls and one product.
 * Sequences are sorted by decreasing length, so the sequences still running at
-  step ``t`` are the first ``n_active[t]`` rows: padded steps cost nothing and
+  step ``t`` are the first ``n_active[t]`` columns: padded steps cost nothing and
   change neither state nor gradients.
-* The backward pass computes the derivative factors that do not depend on the
-  recurrence a block of steps at a time (about 512 KB), just before its loop
-  reads them, so that they are still in cache; the loop then only chains them.
+* The backward pass works through the steps a block at a time (about 512 KB of derivative
+  factors): it computes the factors that do not depend on the recurrence just before its
+  loop reads them, while they are in cache, and it turns the block's gate gradients into
+  weight gradients with one product, so that no gradient is stored for every step.
 """
 
 from typing import NamedTuple
@@ -41,24 +43,25 @@ __all__ = ["LSTMCache", "lstm_forward", "lstm_backward"]
 class LSTMCache(NamedTuple):
     """What :func:`lstm_forward` keeps for :func:`lstm_backward`.
 
-    Buffers are time-major and in sorted row order (see ``order``).
+    Buffers are step-major and feature-major, with columns in sorted order (see ``order``);
+    :meth:`gate_values` and :meth:`cell_states` read them back in the caller's layout.
 
     Parameters
     ----------
-    stacked : ndarray, shape (n_timesteps + 1, n_samples, n_hidden + n_features + 1)
-        Row ``t`` holds ``[h_{t-1}, x_t, 1]``; ``stacked[t + 1, :, :n_hidden]`` is ``h_t``.
-    cells : ndarray, shape (n_timesteps + 1, n_samples, n_hidden)
-        ``cells[t + 1]`` is ``c_t``; ``cells[0]`` is ``c0``.
-    tanh_cells : ndarray, shape (n_timesteps, n_samples, n_hidden)
+    stacked : ndarray, shape (n_timesteps + 1, n_hidden + n_features + 1, n_samples)
+        Step ``t`` holds the columns ``[h_{t-1}; x_t; 1]``; ``stacked[t + 1, :n_hidden]``
+        is ``h_t``.
+    gates : ndarray, shape (n_timesteps + 1, 5 * n_hidden, n_samples)
+        Step ``t`` holds the activated gates in the order o, i, f, g, then ``c_{t-1}``;
+        ``gates[n_timesteps]`` holds only the last cell state.
+    tanh_cells : ndarray, shape (n_timesteps, n_hidden, n_samples)
         ``tanh(c_t)``.
-    gates : ndarray, shape (n_timesteps, n_samples, 4 * n_hidden)
-        Activated gates ``[i, f, g, o]`` at each step.
     Wx : ndarray
         The input weights of the forward pass.
     Wh : ndarray
         The recurrent weights of the forward pass.
     order : ndarray of int or None
-        Row ``k`` of the buffers is sequence ``order[k]``; None when unsorted.
+        Column ``k`` of the buffers is sequence ``order[k]``; None when unsorted.
     n_active : ndarray of int or None
         Number of sequences still running at each step; None when none is padded.
     lengths : ndarray of int or None
@@ -70,26 +73,44 @@ class LSTMCache(NamedTuple):
     >>> from sklstm.core import init_lstm_params, lstm_forward
     >>> Wx, Wh, b = init_lstm_params(1, 2, np.random.default_rng(0))
     >>> _, cache = lstm_forward(np.ones((3, 4, 1)), Wx, Wh, b)
-    >>> cache.gates.shape  # (n_timesteps, n_samples, 4 * n_hidden)
-    (4, 3, 8)
+    >>> cache.gate_values().shape  # (n_samples, n_timesteps, 4 * n_hidden)
+    (3, 4, 8)
     """
 
     stacked: np.ndarray
-    cells: np.ndarray
-    tanh_cells: np.ndarray
     gates: np.ndarray
+    tanh_cells: np.ndarray
     Wx: np.ndarray
     Wh: np.ndarray
     order: np.ndarray | None
     n_active: np.ndarray | None
     lengths: np.ndarray | None
 
+    def gate_values(self):
+        """Activated gates ``[i, f, g, o]`` of each step.
 
-def _gate_scale(n_hidden, dtype):
-    """Per-column factors that turn a pre-activation into the argument of exp."""
-    scale = np.full(4 * n_hidden, -1.0, dtype=dtype)
-    scale[2 * n_hidden : 3 * n_hidden] = -2.0
-    return scale
+        Returns
+        -------
+        gates : ndarray, shape (n_samples, n_timesteps, 4 * n_hidden)
+        """
+        T, H = self.tanh_cells.shape[:2]
+        ifgo = self.gates[:T, : 4 * H][:, _to_internal(H).argsort()]
+        return _batch_major(ifgo, self.order)
+
+    def cell_states(self):
+        """Cell states: the initial state, then the state after each step.
+
+        Returns
+        -------
+        cells : ndarray, shape (n_samples, n_timesteps + 1, n_hidden)
+        """
+        H = self.tanh_cells.shape[1]
+        return _batch_major(self.gates[:, 4 * H :], self.order)
+
+
+def _to_internal(n_hidden):
+    """Column index that reorders gate blocks i, f, g, o into the internal o, i, f, g."""
+    return np.concatenate([np.arange(k * n_hidden, (k + 1) * n_hidden) for k in (3, 0, 1, 2)])
 
 
 def _check_weights(n_features, Wx, Wh, b):
@@ -108,19 +129,19 @@ def _check_weights(n_features, Wx, Wh, b):
     return n_hidden
 
 
-def _time_major(A, order):
-    """(n_samples, n_timesteps, ...) -> (n_timesteps, n_samples, ...) in sorted row order."""
-    A = A.swapaxes(0, 1)
-    return A if order is None else A[:, order]
+def _step_major(A, order):
+    """(n_samples, n_timesteps, k) -> contiguous (n_timesteps, k, n_samples), sorted columns."""
+    A = A.transpose(1, 2, 0)
+    return np.ascontiguousarray(A) if order is None else A[:, :, order]
 
 
 def _batch_major(A, order):
-    """Inverse of :func:`_time_major`, as a new contiguous array."""
-    out = np.empty((A.shape[1], A.shape[0]) + A.shape[2:], dtype=A.dtype)
+    """Inverse of :func:`_step_major`, as a new contiguous array."""
+    out = np.empty((A.shape[2], A.shape[0], A.shape[1]), dtype=A.dtype)
     if order is None:
-        out[...] = A.swapaxes(0, 1)
+        out[...] = A.transpose(2, 0, 1)
     else:
-        out[order] = A.swapaxes(0, 1)
+        out[order] = A.transpose(2, 0, 1)
     return out
 
 
@@ -181,67 +202,77 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_c
         order = np.argsort(-lengths, kind="stable")
         n_active = (lengths[:, None] > np.arange(T)).sum(axis=0)
 
-    W = np.concatenate([Wh, Wx, b[None, :]]) * _gate_scale(H, dtype)
-    stacked = np.zeros((T + 1, N, H + D + 1), dtype=dtype)
-    stacked[:T, :, H : H + D] = _time_major(X, order)
-    if n_active is not None:
+    # Folded weights, internal gate order, sigmoid rows scaled by -1 for exp(-z).
+    W = np.concatenate([Wh, Wx, b[None, :]])[:, _to_internal(H)].T.copy()
+    W[: 3 * H] *= -1.0
+    ragged = n_active is not None
+    alloc = np.zeros if ragged else np.empty  # padded columns are read, never written
+    stacked = alloc((T + 1, H + D + 1, N), dtype=dtype)
+    stacked[:T, H : H + D] = _step_major(X, order)
+    if ragged:
         # Padding is never read by the recurrence, but it would enter the
         # weight-gradient product (as 0 * padding, NaN for NaN padding).
         padded = np.arange(N) >= n_active[:, None]
-        stacked[:T][padded, H : H + D] = 0.0
-    stacked[:, :, H + D] = 1.0
-    # Without a cache, step t uses row 0 of gates and tanh_cells and rows t % 2,
-    # (t + 1) % 2 of cells: one step's scratch, reused.
+        stacked[:T, H : H + D][np.broadcast_to(padded[:, None, :], (T, D, N))] = 0.0
+    else:
+        stacked[0, :H] = 0.0
+    stacked[T, H:] = 0.0
+    stacked[:, H + D] = 1.0
+    # Without a cache, steps alternate between two slots of gates and one of tanh_cells.
     kept = T if keep_cache else 1
-    cells = np.zeros((kept + 1, N, H), dtype=dtype)
+    gates = alloc((kept + 1, 5 * H, N), dtype=dtype)
+    gates[0, 4 * H :] = 0.0
     if h0 is not None:
-        stacked[0, :, :H] = _time_major(np.asarray(h0, dtype)[:, None], order)[0]
+        stacked[0, :H] = _step_major(np.asarray(h0, dtype)[:, None], order)[0]
     if c0 is not None:
-        cells[0] = _time_major(np.asarray(c0, dtype)[:, None], order)[0]
-    tanh_cells = np.zeros((kept, N, H), dtype=dtype)
-    gates = np.zeros((kept, N, 4 * H), dtype=dtype)
-    scratch = np.empty((N, H), dtype=dtype)
+        gates[0, 4 * H :] = _step_major(np.asarray(c0, dtype)[:, None], order)[0]
+    tanh_cells = alloc((kept, H, N), dtype=dtype)
+    products = np.empty((2 * H, N), dtype=dtype)
 
     with np.errstate(over="ignore", under="ignore"):
         for t in range(T):
             n = N if n_active is None else n_active[t]
-            slot, prev, now = (t, t, t + 1) if keep_cache else (0, t % 2, (t + 1) % 2)
-            z = gates[slot, :n]
-            np.matmul(stacked[t, :n], W, out=z)
-            np.exp(z, out=z)
-            z += 1.0
-            np.reciprocal(z, out=z)
-            i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
-            g *= 2.0
-            g -= 1.0
-            c = cells[now, :n]
-            np.multiply(f, cells[prev, :n], out=c)
-            np.multiply(i, g, out=scratch[:n])
-            c += scratch[:n]
-            np.tanh(c, out=tanh_cells[slot, :n])
-            np.multiply(o, tanh_cells[slot, :n], out=stacked[t + 1, :n, :H])
+            slot = t if keep_cache else t % 2
+            now, after = gates[slot], gates[slot + 1 if keep_cache else 1 - slot]
+            np.matmul(W, stacked[t, :, :n], out=now[: 4 * H, :n])
+            sig = now[: 3 * H, :n]  # o, i, f
+            np.exp(sig, out=sig)
+            sig += 1.0
+            np.reciprocal(sig, out=sig)
+            cand = now[3 * H : 4 * H, :n]
+            np.tanh(cand, out=cand)
+            both = products[:, :n]
+            np.multiply(now[H : 3 * H, :n], now[3 * H :, :n], out=both)  # [i*g, f*c_prev]
+            cell = after[4 * H :, :n]
+            np.add(both[:H], both[H:], out=cell)
+            tanh_cell = tanh_cells[t if keep_cache else 0, :, :n]
+            np.tanh(cell, out=tanh_cell)
+            np.multiply(now[:H, :n], tanh_cell, out=stacked[t + 1, :H, :n])
 
-    H_out = _batch_major(stacked[1:, :, :H], order)
+    H_out = _batch_major(stacked[1:, :H], order)
     if not keep_cache:
         return H_out, None
-    cache = LSTMCache(stacked, cells, tanh_cells, gates, Wx, Wh, order, n_active, lengths)
+    cache = LSTMCache(stacked, gates, tanh_cells, Wx, Wh, order, n_active, lengths)
     return H_out, cache
 
 
-def _derivative_factors(cache, H, steps, K, Kc):
+def _derivative_factors(gates, tanh_cells, steps, K):
     """Factors of the gate gradients that do not depend on the recurrence, for ``steps``.
 
-    Fills ``K`` (shape (len(steps), N, 4, H)) with ``dz_k = K[:, :, k] * dc`` for the
-    i, f, g blocks and ``dz_o = K[:, :, 3] * dh``, and ``Kc`` with ``dc += Kc * dh``.
+    Fills ``K`` (shape (len(steps), 6, n_hidden, n_samples)) so that, at each step,
+    ``K[0:2] * dh`` gives ``[dc_from_h, dz_o]`` and, with ``dc`` the whole cell gradient,
+    ``K[2:6] * dc`` gives ``[dz_i, dz_f, dz_g, dc_prev]``.
     """
-    gates = cache.gates[steps].reshape(K.shape)
-    i, f, g, o = (gates[:, :, k] for k in range(4))
-    tc = cache.tanh_cells[steps]
-    np.multiply(i * (1.0 - i), g, out=K[:, :, 0])
-    np.multiply(f * (1.0 - f), cache.cells[steps], out=K[:, :, 1])
-    np.multiply(1.0 - g * g, i, out=K[:, :, 2])
-    np.multiply(o * (1.0 - o), tc, out=K[:, :, 3])
-    np.multiply(o, 1.0 - tc * tc, out=Kc)
+    L, _, H, N = K.shape
+    G = gates[steps].reshape(L, 5, H, N)
+    o, i, f, g, c_prev = (G[:, k] for k in range(5))
+    tc = tanh_cells[steps]
+    np.multiply(o, 1.0 - tc * tc, out=K[:, 0])
+    np.multiply(o * (1.0 - o), tc, out=K[:, 1])
+    np.multiply(i * (1.0 - i), g, out=K[:, 2])
+    np.multiply(f * (1.0 - f), c_prev, out=K[:, 3])
+    np.multiply(1.0 - g * g, i, out=K[:, 4])
+    K[:, 5] = f
 
 
 # Steps whose derivative factors are computed at once in the backward pass: a block that
@@ -288,48 +319,61 @@ def lstm_backward(dH, cache, need_dX=True):
     >>> dWh.shape
     (5, 20)
     """
-    stacked, cells, _, gates, Wx, Wh, order, n_active, _ = cache
-    T, N, H4 = gates.shape
-    H = H4 // 4
+    stacked, gates, tanh_cells, Wx, Wh, order, n_active, _ = cache
+    T, H, N = tanh_cells.shape
+    D = Wx.shape[0]
     dtype = gates.dtype
-    dH_tm = _time_major(np.asarray(dH, dtype=dtype), order)
-    if dH_tm.shape != (T, N, H):
+    if np.shape(dH) != (N, T, H):
         raise ValueError(f"dH must have shape {(N, T, H)}; got {np.shape(dH)}.")
-    forget = gates[:, :, H : 2 * H]
-    WhT = np.ascontiguousarray(Wh.T)
-    block = max(1, _FACTOR_BLOCK_BYTES // (5 * N * H * gates.itemsize))
-    K = np.empty((min(block, T), N, 4, H), dtype=dtype)
-    Kc = np.empty((min(block, T), N, H), dtype=dtype)
+    dH_steps = _step_major(np.asarray(dH, dtype=dtype), order)
+    has_dH = dH_steps.reshape(T, -1).any(axis=1)  # pooling 'last' feeds one step only
+    internal = _to_internal(H)
+    Wh_int = np.ascontiguousarray(Wh[:, internal])
+    n_at = np.full(T + 1, N) if n_active is None else np.append(n_active, 0)
+    n_at[T] = 0
 
-    dZ = np.zeros((T, N, 4 * H), dtype=dtype)
-    dZ4 = dZ.reshape(T, N, 4, H)
-    dh = np.zeros((N, H), dtype=dtype)
-    dc = np.zeros((N, H), dtype=dtype)
-    scratch = np.empty((N, H), dtype=dtype)
+    block = min(T, max(1, _FACTOR_BLOCK_BYTES // (6 * H * N * gates.itemsize)))
+    K = np.empty((block, 6, H, N), dtype=dtype)
+    # dZ[k] holds [dc_from_h, dz_o, dz_i, dz_f, dz_g, dc_prev] of step start + k.
+    dZ = np.zeros((block, 6, H, N), dtype=dtype)
+    dZ_rows = dZ.reshape(block, 6 * H, N)
+    dW = np.zeros((4 * H, H + D + 1), dtype=dtype)
+    dX_steps = np.empty((T, D, N), dtype=dtype) if need_dX else None
+    dh = np.zeros((H, N), dtype=dtype)
+    dc = np.empty((H, N), dtype=dtype)
+    dc_next = np.zeros((H, N), dtype=dtype)  # dc_prev of the step after the block
     for stop in range(T, 0, -block):
         start = max(0, stop - block)
-        K_b, Kc_b = K[: stop - start], Kc[: stop - start]
-        _derivative_factors(cache, H, slice(start, stop), K_b, Kc_b)
+        L = stop - start
+        _derivative_factors(gates, tanh_cells, slice(start, stop), K[:L])
         for t in range(stop - 1, start - 1, -1):
-            n = N if n_active is None else n_active[t]
-            if n == 0:
-                continue
-            k = t - start
-            dh_t, dc_t = dh[:n], dc[:n]
-            dh_t += dH_tm[t, :n]
-            np.multiply(K_b[k, :n, 3], dh_t, out=dZ4[t, :n, 3])
-            np.multiply(Kc_b[k, :n], dh_t, out=scratch[:n])
-            dc_t += scratch[:n]
-            np.multiply(K_b[k, :n, :3], dc_t[:, None, :], out=dZ4[t, :n, :3])
-            dc_t *= forget[t, :n]
-            np.matmul(dZ[t, :n], WhT, out=dh_t)
+            n, k = n_at[t], t - start
+            if n < N:
+                dZ_rows[k, H : 5 * H, n:] = 0.0  # columns the weight-gradient product reads
+                if n == 0:
+                    continue
+            later = dc_next if k == L - 1 else dZ[k + 1, 5]
+            if n_at[t + 1] < n:
+                later[:, n_at[t + 1] : n] = 0.0  # sequences whose last step is t
+            dh_t = dh[:, :n]
+            if has_dH[t]:
+                dh_t += dH_steps[t, :, :n]
+            np.multiply(K[k, :2, :, :n], dh_t, out=dZ[k, :2, :, :n])
+            np.add(later[:, :n], dZ[k, 0, :, :n], out=dc[:, :n])
+            np.multiply(K[k, 2:, :, :n], dc[:, :n], out=dZ[k, 2:, :, :n])
+            np.matmul(Wh_int, dZ_rows[k, H : 5 * H, :n], out=dh_t)
+        dZ_block = dZ_rows[:L, H : 5 * H]
+        dW += np.tensordot(dZ_block, stacked[start:stop], axes=([0, 2], [0, 2]))
+        if need_dX:
+            dX_block = np.tensordot(Wx[:, internal], dZ_block, axes=([1], [1]))
+            dX_steps[start:stop] = dX_block.transpose(1, 0, 2)
+        dc_next[...] = dZ[0, 5]
 
-    dZ_flat = dZ.reshape(T * N, 4 * H)
-    D = Wx.shape[0]
-    dW = stacked[:T].reshape(T * N, H + D + 1).T @ dZ_flat
-    dX = None
-    if need_dX:
-        dX = _batch_major((dZ_flat @ Wx.T).reshape(T, N, D), order)
+    dW_pub = np.empty((H + D + 1, 4 * H), dtype=dtype)
+    dW_pub[:, internal] = dW.T
+    dX = None if dX_steps is None else _batch_major(dX_steps, order)
+    dc_first = np.zeros((H, N), dtype=dtype)
+    dc_first[:, : n_at[0]] = dc_next[:, : n_at[0]]
     dh0 = _batch_major(dh[None], order)[:, 0]
-    dc0 = _batch_major(dc[None], order)[:, 0]
-    return dX, dW[H : H + D], dW[:H], dW[H + D], dh0, dc0
+    dc0 = _batch_major(dc_first[None], order)[:, 0]
+    return dX, dW_pub[H : H + D], dW_pub[:H], dW_pub[H + D], dh0, dc0
