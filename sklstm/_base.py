@@ -27,7 +27,7 @@ from .core import join_steps
 # Prediction runs in blocks of sequences whose per-step buffers (gates and cell, about six
 # values a unit) fill about this much: big enough to spread NumPy's cost per call over
 # many sequences, small enough to stay in cache. Rounded down to a power of two in 64-512.
-_PREDICT_BLOCK_BYTES = 512 * 1024
+_PREDICT_BLOCK_BYTES = 256 * 1024
 # patch_size='auto' groups steps so that the longest training sequence becomes at most
 # this many steps (chosen in benchmarks/defaults_study.py).
 _AUTO_PATCH_STEPS = 32

@@ -325,8 +325,10 @@ def lstm_backward(dH, cache, need_dX=True):
     dtype = gates.dtype
     if np.shape(dH) != (N, T, H):
         raise ValueError(f"dH must have shape {(N, T, H)}; got {np.shape(dH)}.")
-    dH_steps = _step_major(np.asarray(dH, dtype=dtype), order)
-    has_dH = dH_steps.reshape(T, -1).any(axis=1)  # pooling 'last' feeds one step only
+    dH = np.asarray(dH, dtype=dtype)
+    has_dH = dH.any(axis=(0, 2))  # pooling 'last' feeds one step only
+    # A view when unsorted (each step reads its strided slab once); a sorted copy otherwise.
+    dH_steps = dH.transpose(1, 2, 0) if order is None else dH.transpose(1, 2, 0)[:, :, order]
     internal = _to_internal(H)
     Wh_int = np.ascontiguousarray(Wh[:, internal])
     n_at = np.full(T + 1, N) if n_active is None else np.append(n_active, 0)
