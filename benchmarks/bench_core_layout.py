@@ -3,7 +3,7 @@
 Times the forward pass of one LSTM layer both ways, interleaved, median of
 several runs, float32 and float64. The hoisted variant is written here only to be
 measured: it projects all steps with one ``X @ Wx + b`` before the loop and adds
-``h @ Wh`` at each step; everything else is as in ``sklstm.core``.
+``Wh h`` at each step; the layout and the other calls are as in ``sklstm.core``.
 
 Run: ``python benchmarks/bench_core_layout.py``
 """
@@ -13,39 +13,40 @@ import time
 import numpy as np
 
 from sklstm.core import init_lstm_params, lstm_forward
-from sklstm.core._lstm import _gate_scale
+from sklstm.core._lstm import _to_internal
 
 
 def hoisted_forward(X, Wx, Wh, b):
+    """The core's forward pass (same layout and fused calls) with the input projection hoisted."""
     N, T, D = X.shape
     H = Wh.shape[0]
-    scale = _gate_scale(H, Wx.dtype)
-    Whs = Wh * scale
-    XW = (X.swapaxes(0, 1).reshape(T * N, D) @ (Wx * scale) + b * scale).reshape(T, N, 4 * H)
-    h = np.zeros((N, H), Wx.dtype)
-    cells = np.zeros((T + 1, N, H), Wx.dtype)
-    tanh_cells = np.zeros((T, N, H), Wx.dtype)
-    gates = np.zeros((T, N, 4 * H), Wx.dtype)
-    out = np.zeros((T, N, H), Wx.dtype)
-    scratch = np.empty((N, H), Wx.dtype)
+    dtype = Wx.dtype
+    internal = _to_internal(H)
+    scale = np.ones(4 * H, dtype)
+    scale[: 3 * H] = -1.0  # the sigmoid gates, for exp(-z)
+    Wh_rows = np.ascontiguousarray(Wh[:, internal].T * scale[:, None])
+    XW = X.reshape(N * T, D) @ (Wx[:, internal] * scale) + b[internal] * scale
+    XW = np.ascontiguousarray(XW.reshape(N, T, 4 * H).transpose(1, 2, 0))  # (T, 4H, N)
+    hidden = np.zeros((T + 1, H, N), dtype)
+    gates = np.zeros((T + 1, 5 * H, N), dtype)
+    tanh_cells = np.zeros((T, H, N), dtype)
+    products = np.empty((2 * H, N), dtype)
     with np.errstate(over="ignore", under="ignore"):
         for t in range(T):
-            z = gates[t]
-            np.matmul(h, Whs, out=z)
+            now, after = gates[t], gates[t + 1]
+            z = now[: 4 * H]
+            np.matmul(Wh_rows, hidden[t], out=z)
             z += XW[t]
-            np.exp(z, out=z)
-            z += 1.0
-            np.reciprocal(z, out=z)
-            g = z[:, 2 * H : 3 * H]
-            g *= 2.0
-            g -= 1.0
-            np.multiply(z[:, H : 2 * H], cells[t], out=cells[t + 1])
-            np.multiply(z[:, :H], g, out=scratch)
-            cells[t + 1] += scratch
-            np.tanh(cells[t + 1], out=tanh_cells[t])
-            np.multiply(z[:, 3 * H :], tanh_cells[t], out=out[t])
-            h = out[t]
-    return out
+            sig = now[: 3 * H]
+            np.exp(sig, out=sig)
+            sig += 1.0
+            np.reciprocal(sig, out=sig)
+            np.tanh(now[3 * H : 4 * H], out=now[3 * H : 4 * H])
+            np.multiply(now[H : 3 * H], now[3 * H :], out=products)
+            np.add(products[:H], products[H:], out=after[4 * H :])
+            np.tanh(after[4 * H :], out=tanh_cells[t])
+            np.multiply(now[:H], tanh_cells[t], out=hidden[t + 1])
+    return hidden[1:].transpose(2, 0, 1).copy()
 
 
 def median_time(fn, repeats):

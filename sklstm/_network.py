@@ -162,10 +162,14 @@ class LSTMNetwork:
         return self._pool_one(self.pooling, H, lengths)
 
     def _pool_backward(self, d_features, cache):
+        dH = np.zeros_like(cache.top)  # each readout adds its share: one array, not three
         if self.pooling != "concat":
-            return self._pool_backward_one(self.pooling, d_features, cache)
+            self._pool_backward_one(self.pooling, d_features, cache, dH)
+            return dH
         parts = np.split(d_features, len(_CONCAT), axis=1)
-        return sum(self._pool_backward_one(m, d, cache) for m, d in zip(_CONCAT, parts))
+        for pooling, d in zip(_CONCAT, parts):
+            self._pool_backward_one(pooling, d, cache, dH)
+        return dH
 
     def _pool_one(self, pooling, H, lengths):
         N, T, U = H.shape
@@ -183,28 +187,30 @@ class LSTMNetwork:
             H = np.where((np.arange(T) < lengths[:, None])[:, :, None], H, -np.inf)
         return H.max(axis=1)
 
-    def _pool_backward_one(self, pooling, d_features, cache):
+    def _pool_backward_one(self, pooling, d_features, cache, dH):
+        """Add the gradient that one readout sends to the top layer's states into ``dH``."""
         H, lengths = cache.top, cache.lengths
         N, T, U = H.shape
-        dH = np.zeros_like(H)
         rows = np.arange(N)
         if pooling == "last":
             last = np.full(N, T - 1) if lengths is None else lengths - 1
             if self.n_directions == 2:
                 h = U // 2
-                dH[rows, last, :h] = d_features[:, :h]
+                dH[rows, last, :h] += d_features[:, :h]
                 dH[:, 0, h:] += d_features[:, h:]
             else:
-                dH[rows, last] = d_features
+                dH[rows, last] += d_features
         elif pooling == "mean":
             steps = T if lengths is None else lengths[:, None]
-            dH += (d_features / steps)[:, None, :]
-            if lengths is not None:
-                dH[np.arange(T) >= lengths[:, None]] = 0.0
+            share = (d_features / steps)[:, None, :]
+            if lengths is None:
+                dH += share
+            else:
+                real = (np.arange(T) < lengths[:, None])[:, :, None]
+                dH += np.where(real, share, 0.0)
         else:
             masked = H
             if lengths is not None:
                 masked = np.where((np.arange(T) < lengths[:, None])[:, :, None], H, -np.inf)
             argmax = masked.argmax(axis=1)  # (N, U)
-            dH[rows[:, None], argmax, np.arange(U)] = d_features
-        return dH
+            dH[rows[:, None], argmax, np.arange(U)] += d_features
