@@ -167,8 +167,8 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_c
         Real steps per sequence, an alternative to ``mask``.
     keep_cache : bool, default=True
         Whether to keep what :func:`lstm_backward` needs. Prediction passes
-        False: gates and cell states then live in one step's scratch buffers,
-        which stay in cache, and only the hidden states are kept.
+        False: gates and cell states then live in two alternating slots, which
+        stay in cache, and only the hidden states are kept.
 
     Returns
     -------
