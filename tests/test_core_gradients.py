@@ -122,3 +122,36 @@ def test_stack_without_input_gradient():
     for g, f in zip(grads[0], full_grads[0]):
         for a, b in zip(g, f):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("block_steps", [1, 2, 4])
+@pytest.mark.parametrize("lengths", [None, np.array([6, 0, 2, 4, 1, 6])])
+def test_gradients_across_backward_blocks(monkeypatch, block_steps, lengths):
+    # The backward pass carries the cell gradient from one block of steps to the next and
+    # zeroes the columns of sequences that end inside a block; force blocks of a few steps.
+    import sklstm.core._lstm as lstm_module
+
+    n, t, d, h = 6, 6, 2, 3
+    bytes_per_step = 6 * h * n * 8
+    monkeypatch.setattr(lstm_module, "_FACTOR_BLOCK_BYTES", block_steps * bytes_per_step)
+    rng = np.random.default_rng(1)
+    X, Wx, Wh, b = random_case(rng, n, t, d, h)
+    h0 = 0.5 * rng.standard_normal((n, h))
+    c0 = 0.5 * rng.standard_normal((n, h))
+    R = rng.standard_normal((n, t, h))
+
+    def loss():
+        H, _ = lstm_forward(X, Wx, Wh, b, h0=h0, c0=c0, lengths=lengths)
+        return np.sum(H * R)
+
+    H, cache = lstm_forward(X, Wx, Wh, b, h0=h0, c0=c0, lengths=lengths)
+    dX, dWx, dWh, db, dh0, dc0 = lstm_backward(R, cache)
+    for name, analytic, array in [
+        ("X", dX, X), ("Wx", dWx, Wx), ("Wh", dWh, Wh), ("b", db, b),
+        ("h0", dh0, h0), ("c0", dc0, c0),
+    ]:  # fmt: skip
+        err = relative_error(analytic, numerical_gradient(loss, array))
+        assert err < 1e-6, f"{name}: relative error {err:.2e}"
+    if lengths is not None:
+        # A sequence of no steps passes its initial state through untouched.
+        assert np.all(dh0[1] == 0) and np.all(dc0[1] == 0)

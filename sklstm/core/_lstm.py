@@ -331,8 +331,7 @@ def lstm_backward(dH, cache, need_dX=True):
     dH_steps = dH.transpose(1, 2, 0) if order is None else dH.transpose(1, 2, 0)[:, :, order]
     internal = _to_internal(H)
     Wh_int = np.ascontiguousarray(Wh[:, internal])
-    n_at = np.full(T + 1, N) if n_active is None else np.append(n_active, 0)
-    n_at[T] = 0
+    n_at = np.full(T, N) if n_active is None else n_active
 
     block = min(T, max(1, _FACTOR_BLOCK_BYTES // (6 * H * N * gates.itemsize)))
     K = np.empty((block, 6, H, N), dtype=dtype)
@@ -348,15 +347,15 @@ def lstm_backward(dH, cache, need_dX=True):
         start = max(0, stop - block)
         L = stop - start
         _derivative_factors(gates, tanh_cells, slice(start, stop), K[:L])
+        # Columns from n_active[t] on stay zero in dZ, dc_next and dh: going back in time, a
+        # sequence's column is first written at its last real step (rows are sorted by
+        # decreasing length). So padded steps add nothing to the weight gradients, and a
+        # sequence's backward pass starts from zero gradients.
         for t in range(stop - 1, start - 1, -1):
             n, k = n_at[t], t - start
-            if n < N:
-                dZ_rows[k, H : 5 * H, n:] = 0.0  # columns the weight-gradient product reads
-                if n == 0:
-                    continue
+            if n == 0:
+                continue
             later = dc_next if k == L - 1 else dZ[k + 1, 5]
-            if n_at[t + 1] < n:
-                later[:, n_at[t + 1] : n] = 0.0  # sequences whose last step is t
             dh_t = dh[:, :n]
             if has_dH[t]:
                 dh_t += dH_steps[t, :, :n]
@@ -374,8 +373,6 @@ def lstm_backward(dH, cache, need_dX=True):
     dW_pub = np.empty((H + D + 1, 4 * H), dtype=dtype)
     dW_pub[:, internal] = dW.T
     dX = None if dX_steps is None else _batch_major(dX_steps, order)
-    dc_first = np.zeros((H, N), dtype=dtype)
-    dc_first[:, : n_at[0]] = dc_next[:, : n_at[0]]
     dh0 = _batch_major(dh[None], order)[:, 0]
-    dc0 = _batch_major(dc_first[None], order)[:, 0]
+    dc0 = _batch_major(dc_next[None], order)[:, 0]  # dc_prev of step 0
     return dX, dW_pub[H : H + D], dW_pub[:H], dW_pub[H + D], dh0, dc0
