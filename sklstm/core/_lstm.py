@@ -20,8 +20,8 @@ How the work is arranged, and why (figures in ``PERF_NOTES.md`` and ``benchmarks
   sigmoids form one block (one ``exp`` over it, its weights pre-scaled by -1, then ``+1``
   and a reciprocal; ``exp`` may overflow to ``inf``, which gives exactly 0, never NaN, so
   the overflow warnings are silenced), and ``[i, f] * [g, c_{t-1}]`` is one multiply. The
-  backward pass arranges its factors the same way, so that each step is four elementwise
-  calls and one product.
+  backward pass arranges its factors the same way, so that each step is two multiplies, an
+  add (and an add of the output's gradient, at steps that have one) and one product.
 * Sequences are sorted by decreasing length, so the sequences still running at
   step ``t`` are the first ``n_active[t]`` columns: padded steps cost nothing and
   change neither state nor gradients.
