@@ -87,3 +87,14 @@ def test_bad_shapes_are_rejected(shapes, message):
     X, Wx, Wh, b = (np.zeros(s) for s in shapes)
     with pytest.raises(ValueError, match=message):
         lstm_forward(X, Wx, Wh, b)
+
+
+@pytest.mark.parametrize("shape", [(4, 0, 2), (0, 5, 2)])
+def test_empty_batches_give_zero_gradients(shape):
+    # No steps or no sequences: nothing to learn from, and no division by an empty size.
+    Wx, Wh, b = init_lstm_params(2, 3, np.random.default_rng(0))
+    H, cache = lstm_forward(np.ones(shape), Wx, Wh, b)
+    dX, dWx, dWh, db, dh0, dc0 = lstm_backward(np.ones_like(H), cache)
+    assert H.shape == shape[:2] + (3,) and dX.shape == shape
+    assert dWx.shape == Wx.shape and dWh.shape == Wh.shape and db.shape == b.shape
+    assert not (dWx.any() or dWh.any() or db.any() or dh0.any() or dc0.any())

@@ -333,7 +333,8 @@ def lstm_backward(dH, cache, need_dX=True):
     Wh_int = np.ascontiguousarray(Wh[:, internal])
     n_at = np.full(T, N) if n_active is None else n_active
 
-    block = min(T, max(1, _FACTOR_BLOCK_BYTES // (6 * H * N * gates.itemsize)))
+    step_bytes = max(1, 6 * H * N * gates.itemsize)
+    block = max(1, min(T, _FACTOR_BLOCK_BYTES // step_bytes))  # at least 1, even for empty batches
     K = np.empty((block, 6, H, N), dtype=dtype)
     # dZ[k] holds [dc_from_h, dz_o, dz_i, dz_f, dz_g, dc_prev] of step start + k.
     dZ = np.zeros((block, 6, H, N), dtype=dtype)
