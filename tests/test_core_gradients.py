@@ -44,13 +44,12 @@ def random_case(rng, n=3, t=6, d=2, h=3):
     return X, Wx, Wh, b
 
 
-@pytest.mark.parametrize("lengths", [None, np.array([6, 2, 4])])
-def test_single_layer_gradients(lengths):
-    rng = np.random.default_rng(0)
-    X, Wx, Wh, b = random_case(rng)
-    h0 = 0.5 * rng.standard_normal((3, 3))
-    c0 = 0.5 * rng.standard_normal((3, 3))
-    R = rng.standard_normal((3, 6, 3))
+def check_layer_gradients(rng, lengths, n=3, t=6, d=2, h=3):
+    """Every gradient of one layer (X, weights, initial states) against finite differences."""
+    X, Wx, Wh, b = random_case(rng, n, t, d, h)
+    h0 = 0.5 * rng.standard_normal((n, h))
+    c0 = 0.5 * rng.standard_normal((n, h))
+    R = rng.standard_normal((n, t, h))
 
     def loss():
         H, _ = lstm_forward(X, Wx, Wh, b, h0=h0, c0=c0, lengths=lengths)
@@ -64,6 +63,12 @@ def test_single_layer_gradients(lengths):
     ]:  # fmt: skip
         err = relative_error(analytic, numerical_gradient(loss, array))
         assert err < 1e-6, f"{name}: relative error {err:.2e}"
+    return H, dX, dh0, dc0
+
+
+@pytest.mark.parametrize("lengths", [None, np.array([6, 2, 4])])
+def test_single_layer_gradients(lengths):
+    H, dX, _, _ = check_layer_gradients(np.random.default_rng(0), lengths)
     if lengths is not None:
         padded = np.arange(6) >= lengths[:, None]
         assert np.all(dX[padded] == 0)
@@ -127,31 +132,13 @@ def test_stack_without_input_gradient():
 @pytest.mark.parametrize("block_steps", [1, 2, 4])
 @pytest.mark.parametrize("lengths", [None, np.array([6, 0, 2, 4, 1, 6])])
 def test_gradients_across_backward_blocks(monkeypatch, block_steps, lengths):
-    # The backward pass carries the cell gradient from one block of steps to the next and
-    # zeroes the columns of sequences that end inside a block; force blocks of a few steps.
+    # The backward pass carries the cell gradient from one block of steps to the next, and
+    # sequences end inside blocks; force blocks of a few steps.
     import sklstm.core._lstm as lstm_module
 
-    n, t, d, h = 6, 6, 2, 3
-    bytes_per_step = 6 * h * n * 8
-    monkeypatch.setattr(lstm_module, "_FACTOR_BLOCK_BYTES", block_steps * bytes_per_step)
-    rng = np.random.default_rng(1)
-    X, Wx, Wh, b = random_case(rng, n, t, d, h)
-    h0 = 0.5 * rng.standard_normal((n, h))
-    c0 = 0.5 * rng.standard_normal((n, h))
-    R = rng.standard_normal((n, t, h))
-
-    def loss():
-        H, _ = lstm_forward(X, Wx, Wh, b, h0=h0, c0=c0, lengths=lengths)
-        return np.sum(H * R)
-
-    H, cache = lstm_forward(X, Wx, Wh, b, h0=h0, c0=c0, lengths=lengths)
-    dX, dWx, dWh, db, dh0, dc0 = lstm_backward(R, cache)
-    for name, analytic, array in [
-        ("X", dX, X), ("Wx", dWx, Wx), ("Wh", dWh, Wh), ("b", db, b),
-        ("h0", dh0, h0), ("c0", dc0, c0),
-    ]:  # fmt: skip
-        err = relative_error(analytic, numerical_gradient(loss, array))
-        assert err < 1e-6, f"{name}: relative error {err:.2e}"
+    n, h = 6, 3
+    monkeypatch.setattr(lstm_module, "_FACTOR_BLOCK_BYTES", block_steps * 6 * h * n * 8)
+    _, _, dh0, dc0 = check_layer_gradients(np.random.default_rng(1), lengths, n=n, h=h)
     if lengths is not None:
         # A sequence of no steps passes its initial state through untouched.
         assert np.all(dh0[1] == 0) and np.all(dc0[1] == 0)
