@@ -331,6 +331,7 @@ def lstm_backward(dH, cache, need_dX=True):
     dH_steps = dH.transpose(1, 2, 0) if order is None else dH.transpose(1, 2, 0)[:, :, order]
     internal = _to_internal(H)
     Wh_int = np.ascontiguousarray(Wh[:, internal])
+    Wx_int = Wx[:, internal] if need_dX else None  # once, not once a block
     n_at = np.full(T, N) if n_active is None else n_active
 
     step_bytes = max(1, 6 * H * N * gates.itemsize)
@@ -367,7 +368,7 @@ def lstm_backward(dH, cache, need_dX=True):
         dZ_block = dZ_rows[:L, H : 5 * H]
         dW += np.tensordot(dZ_block, stacked[start:stop], axes=([0, 2], [0, 2]))
         if need_dX:
-            dX_block = np.tensordot(Wx[:, internal], dZ_block, axes=([1], [1]))
+            dX_block = np.tensordot(Wx_int, dZ_block, axes=([1], [1]))
             dX_steps[start:stop] = dX_block.transpose(1, 0, 2)
         dc_next[...] = dZ[0, 5]
 
