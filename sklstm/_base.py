@@ -22,7 +22,7 @@ from threadpoolctl import ThreadpoolController
 from ._data import Sequences, is_ragged, validate_sequence_targets, validate_sequences
 from ._network import POOLINGS, LSTMNetwork
 from ._optimizers import AdamOptimizer, SGDOptimizer, clip_by_global_norm
-from .core import join_steps
+from .core import Workspace, join_steps
 
 # Prediction runs in blocks of sequences whose per-step buffers (gates and cell, about six
 # values a unit) fill about this much: big enough to spread NumPy's cost per call over
@@ -499,7 +499,8 @@ class BaseLSTM(BaseEstimator):
                 stratify=labels,
             )  # fmt: skip
             val = (_take(batch, val_idx), Y[val_idx], sw[val_idx])
-        data = (batch, Y, W, sw, train_idx)
+        # One workspace for all minibatches: their arrays reuse the same memory.
+        data = (batch, Y, W, sw, train_idx, Workspace())
         n_epochs = 1 if incremental else self.max_iter
         try:
             for epoch in range(n_epochs):
@@ -539,7 +540,7 @@ class BaseLSTM(BaseEstimator):
 
     def _run_epoch(self, data):
         """One pass over the training sequences; False when training diverged."""
-        batch, Y, W, sw, train_idx = data
+        batch, Y, W, sw, train_idx, workspace = data
         network, params, rng = self._network(), self.coefs_, self._random_state
         n_train = len(train_idx)
         batch_size = min(32, n_train) if self.batch_size == "auto" else self.batch_size
@@ -548,7 +549,7 @@ class BaseLSTM(BaseEstimator):
         for lo in range(0, n_train, batch_size):
             idx = order[lo : lo + batch_size]
             loss, grads = self._loss_and_grads(
-                network, params, _take(batch, idx), Y[idx], W[idx], sw[idx], rng
+                network, params, _take(batch, idx), Y[idx], W[idx], sw[idx], rng, workspace
             )
             if grads is None:
                 continue
@@ -600,14 +601,16 @@ class BaseLSTM(BaseEstimator):
         self._no_improvement_count = 0
         return False
 
-    def _loss_and_grads(self, network, params, batch, Y, W, sw, rng):
+    def _loss_and_grads(self, network, params, batch, Y, W, sw, rng, workspace=None):
         """Weighted mean loss of a minibatch plus the L2 penalty, and its gradients."""
         total = W.sum()
         if total <= 0:
             return 0.0, None
-        out, cache = network.forward(params, batch.X, batch.lengths, dropout_rng=rng)
+        out, cache = network.forward(
+            params, batch.X, batch.lengths, dropout_rng=rng, workspace=workspace
+        )
         loss, d_out = self._loss(out, Y, W / total)
-        grads = network.backward(params, d_out, cache)
+        grads = network.backward(params, d_out, cache, workspace)
         scale = self.alpha / sw.sum()
         for p, g in zip(params, grads):
             if p.ndim == 2:
@@ -636,10 +639,14 @@ class BaseLSTM(BaseEstimator):
         k = self.n_outputs_
         raw = np.zeros((N, T, k) if self._per_step else (N, k))
 
-        def predict_chunk(rows):
-            part = _take(batch, rows)
-            out, _ = network.forward(self.coefs_, part.X, part.lengths, keep_cache=False)
-            raw[rows, : out.shape[1]] = out
+        def predict_chunks(group):
+            workspace = Workspace()  # one per thread, reused by its chunks
+            for rows in group:
+                part = _take(batch, rows)
+                out, _ = network.forward(
+                    self.coefs_, part.X, part.lengths, keep_cache=False, workspace=workspace
+                )
+                raw[rows, : out.shape[1]] = out
 
         # Chunks run in as many threads as BLAS may use here (NumPy releases the GIL in
         # its loops), each on one BLAS thread: faster than one chunk at a time on all
@@ -649,12 +656,12 @@ class BaseLSTM(BaseEstimator):
         size = self._predict_block_rows()
         chunks = [slice(lo, lo + size) for lo in range(0, N, size)]
         with _ONE_BLAS_THREAD as n_threads:
-            if len(chunks) == 1 or n_threads == 1:
-                for rows in chunks:
-                    predict_chunk(rows)
+            n_groups = min(n_threads, len(chunks))
+            if n_groups == 1:
+                predict_chunks(chunks)
             else:
-                with ThreadPoolExecutor(min(n_threads, len(chunks))) as pool:
-                    list(pool.map(predict_chunk, chunks))
+                with ThreadPoolExecutor(n_groups) as pool:
+                    list(pool.map(predict_chunks, [chunks[k::n_groups] for k in range(n_groups)]))
         if not np.all(np.isfinite(raw)):
             raise ValueError(
                 "The network's outputs are not finite: the inputs are too large for the "

@@ -91,7 +91,7 @@ class LSTMNetwork:
             for k in range(0, per_layer * len(self.hidden_sizes), per_layer)
         ]
 
-    def forward(self, params, X, lengths=None, dropout_rng=None, keep_cache=True):
+    def forward(self, params, X, lengths=None, dropout_rng=None, keep_cache=True, workspace=None):
         """Compute the network's output.
 
         Parameters
@@ -103,6 +103,9 @@ class LSTMNetwork:
             Source of dropout masks; None (prediction) applies no dropout.
         keep_cache : bool, default=True
             Whether to keep what :meth:`backward` needs; prediction passes False.
+        workspace : Workspace, default=None
+            Buffers reused from the last call (training passes one for all its
+            minibatches); see :class:`sklstm.core.Workspace`.
 
         Returns
         -------
@@ -111,8 +114,11 @@ class LSTMNetwork:
         """
         H = X
         layer_caches, masks = [], []
-        for layer in self._layers(params):
-            H, cache = lstm_stack_forward(H, [layer], lengths=lengths, keep_cache=keep_cache)
+        for k, layer in enumerate(self._layers(params)):
+            part = None if workspace is None else workspace.child(k)
+            H, cache = lstm_stack_forward(
+                H, [layer], lengths=lengths, keep_cache=keep_cache, workspace=part
+            )
             layer_caches.append(cache)
             mask = None
             if dropout_rng is not None and self.dropout > 0:
@@ -127,7 +133,7 @@ class LSTMNetwork:
             return out, None
         return out, NetworkCache(layer_caches, masks, H, features, lengths)
 
-    def backward(self, params, d_out, cache):
+    def backward(self, params, d_out, cache, workspace=None):
         """Gradients of the loss with respect to ``params``, in the same order.
 
         Parameters
@@ -136,6 +142,8 @@ class LSTMNetwork:
         d_out : ndarray
             Gradient of the loss with respect to ``out``.
         cache : NetworkCache
+        workspace : Workspace, default=None
+            Buffers reused from the last call; see :meth:`forward`.
 
         Returns
         -------
@@ -147,12 +155,18 @@ class LSTMNetwork:
         dW_out = features.reshape(-1, k).T @ d_out.reshape(-1, self.n_outputs)
         db_out = d_out.reshape(-1, self.n_outputs).sum(axis=0)
         d_features = d_out @ W_out.T
-        dH = d_features if self.return_sequences else self._pool_backward(d_features, cache)
+        if self.return_sequences:
+            dH = d_features
+        else:
+            dH = self._pool_backward(d_features, cache, workspace)
         grads = []
         for k in range(len(cache.layer_caches) - 1, -1, -1):
             if cache.dropout_masks[k] is not None:
                 dH = dH * cache.dropout_masks[k]
-            dH, layer_grads = lstm_stack_backward(dH, cache.layer_caches[k], need_dX=k > 0)
+            part = None if workspace is None else workspace.child(k)
+            dH, layer_grads = lstm_stack_backward(
+                dH, cache.layer_caches[k], need_dX=k > 0, workspace=part
+            )
             grads[:0] = [g for direction in layer_grads[0] for g in direction]
         return grads + [dW_out, db_out]
 
@@ -161,8 +175,13 @@ class LSTMNetwork:
             return np.concatenate([self._pool_one(m, H, lengths) for m in _CONCAT], axis=1)
         return self._pool_one(self.pooling, H, lengths)
 
-    def _pool_backward(self, d_features, cache):
-        dH = np.zeros_like(cache.top)  # each readout adds its share: one array, not three
+    def _pool_backward(self, d_features, cache, workspace=None):
+        # Each readout adds its share: one array, not three.
+        top = cache.top
+        if workspace is None:
+            dH = np.zeros_like(top)
+        else:
+            dH = workspace.zeros("d_top", top.shape, top.dtype)
         if self.pooling != "concat":
             self._pool_backward_one(self.pooling, d_features, cache, dH)
             return dH

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sklstm._network import LSTMNetwork
+from sklstm.core import Workspace
 from tests.test_core_gradients import numerical_gradient, relative_error
 
 
@@ -57,3 +58,35 @@ def test_concat_pooling_is_last_mean_max_side_by_side():
         _, single_cache = single.forward(params[:3] + [params[-2][4 * k : 4 * k + 4], params[-1]],
                                          X, lengths)  # fmt: skip
         np.testing.assert_array_equal(cache.features[:, 4 * k : 4 * k + 4], single_cache.features)
+
+
+@pytest.mark.parametrize("pooling", ["last", "concat"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_workspace_gives_what_fresh_arrays_give(pooling, bidirectional):
+    # Minibatches of changing size and raggedness, each run through one workspace as
+    # training runs them: every output and gradient equals a run on fresh arrays, so no
+    # value left in a reused buffer (padding, an earlier longer batch) reaches a result.
+    rng = np.random.RandomState(3)
+    net = LSTMNetwork((4, 3), 2, bidirectional, pooling)
+    params = [p.astype(np.float32) for p in net.init_params(2, rng)]
+    batches = [
+        (rng.standard_normal((5, 7, 2)) * 3, None),
+        (rng.standard_normal((6, 9, 2)), np.array([9, 1, 4, 9, 6, 2])),
+        (rng.standard_normal((3, 4, 2)), None),
+        (rng.standard_normal((6, 9, 2)), np.array([3, 9, 5, 1, 9, 7])),
+    ]
+    workspace = Workspace()
+    shared = []
+    for X, lengths in batches:
+        X = X.astype(np.float32)
+        out, cache = net.forward(params, X, lengths)
+        R = rng.standard_normal(out.shape).astype(np.float32)
+        grads = net.backward(params, R, cache)
+        out_ws, cache_ws = net.forward(params, X, lengths, workspace=workspace)
+        grads_ws = net.backward(params, R, cache_ws, workspace)
+        np.testing.assert_array_equal(out_ws, out)
+        for g_ws, g in zip(grads_ws, grads):
+            np.testing.assert_array_equal(g_ws, g)
+        shared.append(cache_ws.top)
+    # The workspace did reuse its memory: the last batch's states sit where the second's did.
+    assert np.shares_memory(shared[1], shared[3])

@@ -212,9 +212,9 @@ def test_divergence_after_progress_fails_and_restores(monkeypatch):
     calls = {"n": 0}
     real = LSTMNetwork.backward
 
-    def poisoned(self, params, d_out, cache):
+    def poisoned(self, params, d_out, cache, workspace=None):
         calls["n"] += 1
-        grads = real(self, params, d_out, cache)
+        grads = real(self, params, d_out, cache, workspace)
         if calls["n"] > 3:  # one batch per epoch: epoch 4 diverges
             grads[0][...] = np.nan
         return grads

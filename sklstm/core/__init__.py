@@ -18,10 +18,12 @@ from ._sequences import (
     reverse_sequences,
 )
 from ._stack import StackCache, init_lstm_stack, lstm_stack_backward, lstm_stack_forward
+from ._workspace import Workspace
 
 __all__ = [
     "LSTMCache",
     "StackCache",
+    "Workspace",
     "init_lstm_params",
     "init_lstm_stack",
     "join_steps",

@@ -36,6 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._sequences import resolve_lengths
+from ._workspace import FRESH
 
 __all__ = ["LSTMCache", "lstm_forward", "lstm_backward"]
 
@@ -135,9 +136,10 @@ def _step_major(A, order):
     return np.ascontiguousarray(A) if order is None else A[:, :, order]
 
 
-def _batch_major(A, order):
-    """Inverse of :func:`_step_major`, as a new contiguous array."""
-    out = np.empty((A.shape[2], A.shape[0], A.shape[1]), dtype=A.dtype)
+def _batch_major(A, order, out=None):
+    """Inverse of :func:`_step_major`, into ``out`` or a new contiguous array."""
+    if out is None:
+        out = np.empty((A.shape[2], A.shape[0], A.shape[1]), dtype=A.dtype)
     if order is None:
         out[...] = A.transpose(2, 0, 1)
     else:
@@ -145,7 +147,9 @@ def _batch_major(A, order):
     return out
 
 
-def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_cache=True):
+def lstm_forward(
+    X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_cache=True, workspace=None
+):
     """Run one LSTM layer over a batch of sequences.
 
     Parameters
@@ -169,6 +173,10 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_c
         Whether to keep what :func:`lstm_backward` needs. Prediction passes
         False: gates and cell states then live in two alternating slots, which
         stay in cache, and only the hidden states are kept.
+    workspace : Workspace, default=None
+        Where to keep the large arrays (``H`` and the cache) so that the next call
+        with this workspace reuses their memory, and overwrites them; new arrays
+        when None.
 
     Returns
     -------
@@ -206,9 +214,11 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_c
     W = np.concatenate([Wh, Wx, b[None, :]])[:, _to_internal(H)].T.copy()
     W[: 3 * H] *= -1.0
     ragged = n_active is not None
-    alloc = np.zeros if ragged else np.empty  # padded columns are read, never written
-    stacked = alloc((T + 1, H + D + 1, N), dtype=dtype)
-    stacked[:T, H : H + D] = _step_major(X, order)
+    ws = FRESH if workspace is None else workspace
+    alloc = ws.zeros if ragged else ws.empty  # padded columns are read, never written
+    stacked = alloc("stacked", (T + 1, H + D + 1, N), dtype)
+    steps = X.transpose(1, 2, 0)
+    stacked[:T, H : H + D] = steps if order is None else steps[:, :, order]
     if ragged:
         # Padding is never read by the recurrence, but it would enter the
         # weight-gradient product (as 0 * padding, NaN for NaN padding).
@@ -220,13 +230,13 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_c
     stacked[:, H + D] = 1.0
     # Without a cache, steps alternate between two slots of gates and one of tanh_cells.
     kept = T if keep_cache else 1
-    gates = alloc((kept + 1, 5 * H, N), dtype=dtype)
+    gates = alloc("gates", (kept + 1, 5 * H, N), dtype)
     gates[0, 4 * H :] = 0.0
     if h0 is not None:
         stacked[0, :H] = _step_major(np.asarray(h0, dtype)[:, None], order)[0]
     if c0 is not None:
         gates[0, 4 * H :] = _step_major(np.asarray(c0, dtype)[:, None], order)[0]
-    tanh_cells = alloc((kept, H, N), dtype=dtype)
+    tanh_cells = alloc("tanh_cells", (kept, H, N), dtype)
     products = np.empty((2 * H, N), dtype=dtype)
 
     with np.errstate(over="ignore", under="ignore"):
@@ -249,7 +259,7 @@ def lstm_forward(X, Wx, Wh, b, h0=None, c0=None, mask=None, lengths=None, keep_c
             np.tanh(cell, out=tanh_cell)
             np.multiply(now[:H, :n], tanh_cell, out=stacked[t + 1, :H, :n])
 
-    H_out = _batch_major(stacked[1:, :H], order)
+    H_out = _batch_major(stacked[1:, :H], order, ws.empty("H", (N, T, H), dtype))
     if not keep_cache:
         return H_out, None
     cache = LSTMCache(stacked, gates, tanh_cells, Wx, Wh, order, n_active, lengths)
@@ -280,7 +290,7 @@ def _derivative_factors(gates, tanh_cells, steps, K):
 _FACTOR_BLOCK_BYTES = 512 * 1024
 
 
-def lstm_backward(dH, cache, need_dX=True):
+def lstm_backward(dH, cache, need_dX=True, workspace=None):
     """Backpropagate through time for one LSTM layer.
 
     Parameters
@@ -293,6 +303,10 @@ def lstm_backward(dH, cache, need_dX=True):
     need_dX : bool, default=True
         Whether to compute the gradient with respect to the input; the first
         layer of a network does not need it.
+    workspace : Workspace, default=None
+        Where to keep the large arrays (``dX`` and the working buffers) so that the
+        next call with this workspace reuses their memory, and overwrites them; new
+        arrays when None. The weight gradients are always new arrays.
 
     Returns
     -------
@@ -328,7 +342,10 @@ def lstm_backward(dH, cache, need_dX=True):
     dH = np.asarray(dH, dtype=dtype)
     has_dH = dH.any(axis=(0, 2))  # pooling 'last' feeds one step only
     # A view when unsorted (each step reads its strided slab once); a sorted copy otherwise.
-    dH_steps = dH.transpose(1, 2, 0) if order is None else dH.transpose(1, 2, 0)[:, :, order]
+    ws = FRESH if workspace is None else workspace
+    dH_steps = dH.transpose(1, 2, 0)
+    if order is not None:
+        dH_steps = np.take(dH_steps, order, axis=2, out=ws.empty("dH", (T, H, N), dtype))
     internal = _to_internal(H)
     Wh_int = np.ascontiguousarray(Wh[:, internal])
     Wx_int = Wx[:, internal] if need_dX else None  # once, not once a block
@@ -336,12 +353,12 @@ def lstm_backward(dH, cache, need_dX=True):
 
     step_bytes = max(1, 6 * H * N * gates.itemsize)
     block = max(1, min(T, _FACTOR_BLOCK_BYTES // step_bytes))  # at least 1, even for empty batches
-    K = np.empty((block, 6, H, N), dtype=dtype)
+    K = ws.empty("K", (block, 6, H, N), dtype)
     # dZ[k] holds [dc_from_h, dz_o, dz_i, dz_f, dz_g, dc_prev] of step start + k.
-    dZ = np.zeros((block, 6, H, N), dtype=dtype)
+    dZ = ws.zeros("dZ", (block, 6, H, N), dtype)
     dZ_rows = dZ.reshape(block, 6 * H, N)
     dW = np.zeros((4 * H, H + D + 1), dtype=dtype)
-    dX_steps = np.empty((T, D, N), dtype=dtype) if need_dX else None
+    dX_steps = ws.empty("dX_steps", (T, D, N), dtype) if need_dX else None
     dh = np.zeros((H, N), dtype=dtype)
     dc = np.empty((H, N), dtype=dtype)
     dc_next = np.zeros((H, N), dtype=dtype)  # dc_prev of the step after the block
@@ -374,7 +391,11 @@ def lstm_backward(dH, cache, need_dX=True):
 
     dW_pub = np.empty((H + D + 1, 4 * H), dtype=dtype)
     dW_pub[:, internal] = dW.T
-    dX = None if dX_steps is None else _batch_major(dX_steps, order)
+    dX = (
+        None
+        if dX_steps is None
+        else _batch_major(dX_steps, order, ws.empty("dX", (N, T, D), dtype))
+    )
     dh0 = _batch_major(dh[None], order)[:, 0]
     dc0 = _batch_major(dc_next[None], order)[:, 0]  # dc_prev of step 0
     return dX, dW_pub[H : H + D], dW_pub[:H], dW_pub[H + D], dh0, dc0

@@ -64,7 +64,7 @@ def resolve_lengths(n_samples, n_timesteps, mask=None, lengths=None):
     return lengths
 
 
-def reverse_sequences(A, lengths=None):
+def reverse_sequences(A, lengths=None, out=None):
     """Reverse each sequence in time over its own real steps.
 
     Parameters
@@ -73,6 +73,8 @@ def reverse_sequences(A, lengths=None):
         Padded batch.
     lengths : ndarray of int, shape (n_samples,), default=None
         Real steps per sequence; None means all are full length.
+    out : ndarray, same shape as ``A``, default=None
+        Where to write the result (not ``A`` itself); a new array when None.
 
     Returns
     -------
@@ -90,11 +92,16 @@ def reverse_sequences(A, lengths=None):
     [[3.0, 2.0, 1.0, 0.0], [5.0, 4.0, 6.0, 7.0]]
     """
     if lengths is None:
-        return A[:, ::-1].copy()
-    steps = np.arange(A.shape[1])
-    index = np.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
-    index = index.reshape(index.shape + (1,) * (A.ndim - 2))
-    return np.take_along_axis(A, index, axis=1)
+        reversed_ = A[:, ::-1]
+    else:
+        steps = np.arange(A.shape[1])
+        index = np.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
+        index = index.reshape(index.shape + (1,) * (A.ndim - 2))
+        reversed_ = np.take_along_axis(A, index, axis=1)
+    if out is None:
+        return reversed_.copy() if lengths is None else reversed_
+    out[...] = reversed_
+    return out
 
 
 def last_steps(A, lengths=None):

@@ -15,6 +15,7 @@ import numpy as np
 from ._init import init_lstm_params
 from ._lstm import lstm_backward, lstm_forward
 from ._sequences import resolve_lengths, reverse_sequences
+from ._workspace import FRESH
 
 __all__ = ["StackCache", "init_lstm_stack", "lstm_stack_forward", "lstm_stack_backward"]
 
@@ -84,7 +85,7 @@ def init_lstm_stack(n_features, hidden_sizes, random_state, bidirectional=False,
     return layers
 
 
-def lstm_stack_forward(X, layers, mask=None, lengths=None, keep_cache=True):
+def lstm_stack_forward(X, layers, mask=None, lengths=None, keep_cache=True, workspace=None):
     """Run stacked, optionally bidirectional, LSTM layers.
 
     Parameters
@@ -100,6 +101,9 @@ def lstm_stack_forward(X, layers, mask=None, lengths=None, keep_cache=True):
     keep_cache : bool, default=True
         Whether to keep what :func:`lstm_stack_backward` needs (see
         :func:`lstm_forward`).
+    workspace : Workspace, default=None
+        Buffers to reuse from the last call, one part per layer and direction
+        (see :func:`lstm_forward`); new arrays when None.
 
     Returns
     -------
@@ -119,21 +123,38 @@ def lstm_stack_forward(X, layers, mask=None, lengths=None, keep_cache=True):
     """
     X = np.asarray(X)
     lengths = resolve_lengths(X.shape[0], X.shape[1], mask, lengths)
+    ws = FRESH if workspace is None else workspace
     layer_caches = []
     inputs = X
-    for layer in layers:
-        outputs, caches = [], []
+    for k, layer in enumerate(layers):
+        caches = []
+        layer_input = inputs
         for direction, (Wx, Wh, b) in enumerate(layer):
-            X_dir = inputs if direction == 0 else reverse_sequences(inputs, lengths)
-            H_dir, cache = lstm_forward(X_dir, Wx, Wh, b, lengths=lengths, keep_cache=keep_cache)
-            outputs.append(H_dir if direction == 0 else reverse_sequences(H_dir, lengths))
+            part = ws.child((k, direction))
+            X_dir = layer_input
+            if direction == 1:
+                shape, dtype = layer_input.shape, layer_input.dtype
+                X_dir = reverse_sequences(
+                    layer_input, lengths, part.empty("reversed X", shape, dtype)
+                )
+            H_dir, cache = lstm_forward(
+                X_dir, Wx, Wh, b, lengths=lengths, keep_cache=keep_cache, workspace=part
+            )
             caches.append(cache)
-        inputs = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=-1)
+            if len(layer) == 1:
+                inputs = H_dir
+            elif direction == 0:
+                # Both directions' states side by side, the backward one in forward time.
+                n_hidden = H_dir.shape[2]
+                inputs = ws.empty(("H", k), H_dir.shape[:2] + (2 * n_hidden,), H_dir.dtype)
+                inputs[:, :, :n_hidden] = H_dir
+            else:
+                reverse_sequences(H_dir, lengths, inputs[:, :, n_hidden:])
         layer_caches.append(caches)
     return inputs, StackCache(layer_caches, lengths) if keep_cache else None
 
 
-def lstm_stack_backward(dH, cache, need_dX=True):
+def lstm_stack_backward(dH, cache, need_dX=True, workspace=None):
     """Backpropagate through stacked, optionally bidirectional, LSTM layers.
 
     Parameters
@@ -145,6 +166,9 @@ def lstm_stack_backward(dH, cache, need_dX=True):
         The cache returned by :func:`lstm_stack_forward`.
     need_dX : bool, default=True
         Whether to compute the gradient with respect to the network's input.
+    workspace : Workspace, default=None
+        Buffers to reuse from the last call (see :func:`lstm_backward`); new
+        arrays when None.
 
     Returns
     -------
@@ -164,6 +188,7 @@ def lstm_stack_backward(dH, cache, need_dX=True):
     ((2, 5, 3), (3, 16))
     """
     lengths = cache.lengths
+    ws = FRESH if workspace is None else workspace
     grads = []
     for k in range(len(cache.layer_caches) - 1, -1, -1):
         caches = cache.layer_caches[k]
@@ -172,13 +197,23 @@ def lstm_stack_backward(dH, cache, need_dX=True):
         d_inputs = None
         layer_grads = []
         for direction, (dH_dir, layer_cache) in enumerate(zip(splits, caches)):
+            part = ws.child((k, direction))
             if direction == 1:
-                dH_dir = reverse_sequences(dH_dir, lengths)
-            dX_dir, dWx, dWh, db, _, _ = lstm_backward(dH_dir, layer_cache, need_dX=want_dX)
+                dH_dir = reverse_sequences(
+                    dH_dir, lengths, part.empty("reversed dH", dH_dir.shape, dH.dtype)
+                )
+            dX_dir, dWx, dWh, db, _, _ = lstm_backward(
+                dH_dir, layer_cache, need_dX=want_dX, workspace=part
+            )
             if want_dX:
                 if direction == 1:
-                    dX_dir = reverse_sequences(dX_dir, lengths)
-                d_inputs = dX_dir if d_inputs is None else d_inputs + dX_dir
+                    # The forward direction's dX is this call's own array: add in place.
+                    shape, dtype = dX_dir.shape, dX_dir.dtype
+                    d_inputs += reverse_sequences(
+                        dX_dir, lengths, part.empty("reversed dX", shape, dtype)
+                    )
+                else:
+                    d_inputs = dX_dir
             layer_grads.append((dWx, dWh, db))
         grads.append(layer_grads)
         dH = d_inputs

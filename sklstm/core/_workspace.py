@@ -1,0 +1,119 @@
+"""Buffers that training reuses from one minibatch to the next.
+
+A fit calls the forward and backward passes once per minibatch with arrays of the
+same shapes. Allocating them afresh each time costs more than it seems: memory the
+process has not touched yet is mapped page by page on first write, and on the machines
+we measured a page fault costs 1-5 us per 4 KB, as much as computing on those bytes
+(``benchmarks/README.md``). A workspace keeps each buffer, so only the first minibatch
+pays for it.
+"""
+
+import math
+
+import numpy as np
+
+__all__ = ["Workspace"]
+
+
+class Workspace:
+    """Named buffers, kept between calls and reused for requests of the same name.
+
+    An array taken from a workspace is overwritten by the next request of the same
+    name: whatever a function returns or caches from a workspace is valid only until
+    the next call given that workspace. The training loop of the estimators passes one
+    workspace to every minibatch's forward and backward pass, whose results are used
+    up before the next minibatch starts. A workspace is not safe to share between
+    threads; give each thread its own.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import Workspace
+    >>> ws = Workspace()
+    >>> a = ws.empty("buffer", (2, 3), np.float32)
+    >>> b = ws.empty("buffer", (3, 2), np.float32)  # the same memory, reshaped
+    >>> bool(np.shares_memory(a, b))
+    True
+    """
+
+    def __init__(self):
+        self._arrays = {}
+        self._children = {}
+
+    def empty(self, name, shape, dtype):
+        """An uninitialised array, in the buffer called ``name``.
+
+        Parameters
+        ----------
+        name : hashable
+            The buffer to use; it grows when the request is larger than it.
+        shape : tuple of int
+            Shape of the array.
+        dtype : data-type
+            Its dtype; a buffer of another dtype is replaced.
+
+        Returns
+        -------
+        array : ndarray
+            C-contiguous, of the given shape and dtype.
+        """
+        dtype = np.dtype(dtype)
+        size = math.prod(shape)
+        flat = self._arrays.get(name)
+        if flat is None or flat.dtype != dtype or flat.size < size:
+            flat = self._arrays[name] = np.empty(size, dtype)
+        return flat[:size].reshape(shape)
+
+    def zeros(self, name, shape, dtype):
+        """Like :meth:`empty`, filled with zeros.
+
+        Parameters
+        ----------
+        name : hashable
+            The buffer to use.
+        shape : tuple of int
+            Shape of the array.
+        dtype : data-type
+            Its dtype.
+
+        Returns
+        -------
+        array : ndarray
+            All zero, of the given shape and dtype.
+        """
+        array = self.empty(name, shape, dtype)
+        array.fill(0)
+        return array
+
+    def child(self, key):
+        """The workspace of a part (a layer, a direction), created on first use.
+
+        Parameters
+        ----------
+        key : hashable
+            Names the part.
+
+        Returns
+        -------
+        workspace : Workspace
+            The part's own buffers, kept by this workspace.
+        """
+        if key not in self._children:
+            self._children[key] = Workspace()
+        return self._children[key]
+
+
+class _Fresh(Workspace):
+    """Stand-in for no workspace: every request is a new array."""
+
+    def empty(self, name, shape, dtype):
+        return np.empty(shape, dtype)
+
+    def zeros(self, name, shape, dtype):
+        return np.zeros(shape, dtype)
+
+    def child(self, key):
+        return self
+
+
+FRESH = _Fresh()
