@@ -275,14 +275,19 @@ def _derivative_factors(gates, tanh_cells, steps, K):
     """
     L, _, H, N = K.shape
     G = gates[steps].reshape(L, 5, H, N)
-    o, i, f, g, c_prev = (G[:, k] for k in range(5))
     tc = tanh_cells[steps]
-    np.multiply(o, 1.0 - tc * tc, out=K[:, 0])
-    np.multiply(o * (1.0 - o), tc, out=K[:, 1])
-    np.multiply(i * (1.0 - i), g, out=K[:, 2])
-    np.multiply(f * (1.0 - f), c_prev, out=K[:, 3])
-    np.multiply(1.0 - g * g, i, out=K[:, 4])
-    K[:, 5] = f
+    # In place and in as few calls as the layout allows: o, i, f lie side by side in G and
+    # in K[1:4], and so do g, c_prev (G[:, 3:5]) and their factors' rows (K[:, 2:4]).
+    sig, sig_slope = G[:, :3], K[:, 1:4]
+    np.multiply(sig, sig, out=sig_slope)
+    np.subtract(sig, sig_slope, out=sig_slope)  # sigmoid' = s - s^2
+    K[:, 1] *= tc  # dz_o per dh
+    K[:, 2:4] *= G[:, 3:5]  # [dz_i, dz_f] per dc
+    for row, squared, scale in ((0, tc, G[:, 0]), (4, G[:, 3], G[:, 1])):
+        np.multiply(squared, squared, out=K[:, row])
+        np.subtract(1.0, K[:, row], out=K[:, row])  # tanh' = 1 - tanh^2
+        K[:, row] *= scale  # dc per dh: o tanh'(c);  dz_g per dc: i tanh'(z_g)
+    K[:, 5] = G[:, 2]  # dc_prev per dc: f
 
 
 # Steps whose derivative factors are computed at once in the backward pass: a block that
@@ -358,6 +363,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     dZ = ws.zeros("dZ", (block, 6, H, N), dtype)
     dZ_rows = dZ.reshape(block, 6 * H, N)
     dW = np.zeros((4 * H, H + D + 1), dtype=dtype)
+    step_dWs = ws.empty("step_dW", (block, 4 * H, H + D + 1), dtype)
     dX_steps = ws.empty("dX_steps", (T, D, N), dtype) if need_dX else None
     dh = np.zeros((H, N), dtype=dtype)
     dc = np.empty((H, N), dtype=dtype)
@@ -383,7 +389,9 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
             np.multiply(K[k, 2:, :, :n], dc[:, :n], out=dZ[k, 2:, :, :n])
             np.matmul(Wh_int, dZ_rows[k, H : 5 * H, :n], out=dh_t)
         dZ_block = dZ_rows[:L, H : 5 * H]
-        dW += np.tensordot(dZ_block, stacked[start:stop], axes=([0, 2], [0, 2]))
+        # One product per step, batched (no copies, unlike a tensordot over (step, sample)).
+        step_dW = np.matmul(dZ_block, stacked[start:stop].transpose(0, 2, 1), out=step_dWs[:L])
+        dW += step_dW.sum(axis=0)
         if need_dX:
             dX_block = np.tensordot(Wx_int, dZ_block, axes=([1], [1]))
             dX_steps[start:stop] = dX_block.transpose(1, 0, 2)
