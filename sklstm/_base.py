@@ -612,10 +612,11 @@ class BaseLSTM(BaseEstimator):
         loss, d_out = self._loss(out, Y, W / total)
         grads = network.backward(params, d_out, cache, workspace)
         scale = self.alpha / sw.sum()
-        for p, g in zip(params, grads):
-            if p.ndim == 2:
-                loss += 0.5 * scale * np.vdot(p, p)
-                g += scale * p
+        if scale:
+            for p, g in zip(params, grads):
+                if p.ndim == 2:
+                    loss += 0.5 * scale * np.vdot(p, p)
+                    g += scale * p
         return loss, grads
 
     # ------------------------------------------------------------- prediction
