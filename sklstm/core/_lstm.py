@@ -345,7 +345,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     if np.shape(dH) != (N, T, H):
         raise ValueError(f"dH must have shape {(N, T, H)}; got {np.shape(dH)}.")
     dH = np.asarray(dH, dtype=dtype)
-    has_dH = dH.any(axis=(0, 2))  # pooling 'last' feeds one step only
+    has_dH = dH.any(axis=0).any(axis=1)  # pooling 'last' feeds one step only
     # A view when unsorted (each step reads its strided slab once); a sorted copy otherwise.
     ws = FRESH if workspace is None else workspace
     dH_steps = dH.transpose(1, 2, 0)
