@@ -293,6 +293,7 @@ def _derivative_factors(gates, tanh_cells, steps, K):
 # Steps whose derivative factors are computed at once in the backward pass: a block that
 # stays in cache while the loop reads it (PERF_NOTES: about 512 KB).
 _FACTOR_BLOCK_BYTES = 512 * 1024
+_PRODUCT_BLOCK_BYTES = 256 * 1024
 
 
 def lstm_backward(dH, cache, need_dX=True, workspace=None):
@@ -350,7 +351,9 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     ws = FRESH if workspace is None else workspace
     dH_steps = dH.transpose(1, 2, 0)
     if order is not None:
-        dH_steps = np.take(dH_steps, order, axis=2, out=ws.empty("dH", (T, H, N), dtype))
+        dH_steps = np.take(
+            dH_steps, order, axis=2, out=ws.empty("dH", (T, H, N), dtype), mode="clip"
+        )  # "clip": order is valid, and the default mode would copy through a buffer
     internal = _to_internal(H)
     Wh_int = np.ascontiguousarray(Wh[:, internal])
     Wx_int = Wx[:, internal] if need_dX else None  # once, not once a block
@@ -363,7 +366,11 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     dZ = ws.zeros("dZ", (block, 6, H, N), dtype)
     dZ_rows = dZ.reshape(block, 6 * H, N)
     dW = np.zeros((4 * H, H + D + 1), dtype=dtype)
-    step_dWs = ws.empty("step_dW", (block, 4 * H, H + D + 1), dtype)
+    # Per-step weight gradients are formed a few steps at a time (at most about 256 KB, or
+    # one step), then summed: their buffer does not grow with the block when N is small.
+    per_step = max(1, 4 * H * (H + D + 1) * gates.itemsize)
+    group = max(1, min(block, _PRODUCT_BLOCK_BYTES // per_step))
+    step_dWs = ws.empty("step_dW", (group, 4 * H, H + D + 1), dtype)
     dX_steps = ws.empty("dX_steps", (T, D, N), dtype) if need_dX else None
     dh = np.zeros((H, N), dtype=dtype)
     dc = np.empty((H, N), dtype=dtype)
@@ -390,8 +397,10 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
             np.matmul(Wh_int, dZ_rows[k, H : 5 * H, :n], out=dh_t)
         dZ_block = dZ_rows[:L, H : 5 * H]
         # One product per step, batched (no copies, unlike a tensordot over (step, sample)).
-        step_dW = np.matmul(dZ_block, stacked[start:stop].transpose(0, 2, 1), out=step_dWs[:L])
-        dW += step_dW.sum(axis=0)
+        for lo in range(0, L, group):
+            hi = min(L, lo + group)
+            S_T = stacked[start + lo : start + hi].transpose(0, 2, 1)
+            dW += np.matmul(dZ_block[lo:hi], S_T, out=step_dWs[: hi - lo]).sum(axis=0)
         if need_dX:
             dX_block = np.tensordot(Wx_int, dZ_block, axes=([1], [1]))
             dX_steps[start:stop] = dX_block.transpose(1, 0, 2)
