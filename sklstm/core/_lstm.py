@@ -28,7 +28,8 @@ How the work is arranged, and why (figures in ``PERF_NOTES.md`` and ``benchmarks
 * The backward pass works through the steps a block at a time (about 512 KB of derivative
   factors): it computes the factors that do not depend on the recurrence just before its
   loop reads them, while they are in cache, and it turns the block's gate gradients into
-  weight gradients with one product, so that no gradient is stored for every step.
+  weight gradients with batched products (a few steps per call), so that no gradient is
+  stored for every step.
 """
 
 from typing import NamedTuple
