@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sklstm.core import (
+    Workspace,
     init_lstm_params,
     log_softmax,
     lstm_backward,
@@ -98,3 +99,16 @@ def test_empty_batches_give_zero_gradients(shape):
     assert H.shape == shape[:2] + (3,) and dX.shape == shape
     assert dWx.shape == Wx.shape and dWh.shape == Wh.shape and db.shape == b.shape
     assert not (dWx.any() or dWh.any() or db.any() or dh0.any() or dc0.any())
+
+
+def test_workspace_reuses_and_grows_with_slack():
+    ws = Workspace()
+    a = ws.empty("x", (4, 10), np.float32)
+    assert np.shares_memory(a, ws.empty("x", (2, 20), np.float32))  # same buffer, reshaped
+    assert np.shares_memory(a, ws.empty("x", (3, 5), np.float32))  # smaller: a prefix of it
+    grown = ws.empty("x", (4, 12), np.float32)  # larger: a new buffer, 1/8 to spare
+    assert not np.shares_memory(a, grown)
+    assert np.shares_memory(grown, ws.empty("x", (54,), np.float32))  # 48 + 6 fits
+    assert ws.empty("x", (4, 10), np.float64).dtype == np.float64  # another dtype: replaced
+    assert not ws.zeros("y", (3, 3), np.float32).any()
+    assert ws.child("layer") is ws.child("layer") and ws.child("layer") is not ws

@@ -61,8 +61,14 @@ class Workspace:
         size = math.prod(shape)
         flat = self._arrays.get(name)
         if flat is None or flat.dtype != dtype or flat.size < size:
-            flat = self._arrays[name] = np.empty(size, dtype)
-        return flat[:size].reshape(shape)
+            # A buffer that has to grow (ragged minibatches of changing length) grows by
+            # 1/8 more, so that it is not replaced again and again, each time leaving a
+            # hole in the heap. The old one goes first, so that the two never coexist.
+            grows = flat is not None and flat.dtype == dtype
+            del flat
+            self._arrays.pop(name, None)
+            self._arrays[name] = np.empty(size + size // 8 if grows else size, dtype)
+        return self._arrays[name][:size].reshape(shape)
 
     def zeros(self, name, shape, dtype):
         """Like :meth:`empty`, filled with zeros.
