@@ -182,7 +182,8 @@ def lstm_forward(
     Returns
     -------
     H : ndarray, shape (n_samples, n_timesteps, n_hidden)
-        Hidden state at each step; zero at padded steps.
+        Hidden state at each step; zero at padded steps. When no sequence is padded,
+        a read-only view of the states the pass kept (no copy); copy it to change it.
     cache : LSTMCache or None
         What :func:`lstm_backward` needs; None when ``keep_cache`` is False.
 
@@ -260,7 +261,13 @@ def lstm_forward(
             np.tanh(cell, out=tanh_cell)
             np.multiply(now[:H, :n], tanh_cell, out=stacked[t + 1, :H, :n])
 
-    H_out = _batch_major(stacked[1:, :H], order, ws.empty("H", (N, T, H), dtype))
+    if order is None:
+        # A view of the states already kept in ``stacked``, read-only so that nothing
+        # written to it reaches the backward pass.
+        H_out = stacked[1:, :H].transpose(2, 0, 1)
+        H_out.flags.writeable = False
+    else:
+        H_out = _batch_major(stacked[1:, :H], order, ws.empty("H", (N, T, H), dtype))
     if not keep_cache:
         return H_out, None
     cache = LSTMCache(stacked, gates, tanh_cells, Wx, Wh, order, n_active, lengths)
