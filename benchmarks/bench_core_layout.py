@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from sklstm.core import init_lstm_params, lstm_forward
-from sklstm.core._lstm import _to_internal
+from sklstm.core._lstm import _internal_order
 
 
 def hoisted_forward(X, Wx, Wh, b):
@@ -21,11 +21,10 @@ def hoisted_forward(X, Wx, Wh, b):
     N, T, D = X.shape
     H = Wh.shape[0]
     dtype = Wx.dtype
-    internal = _to_internal(H)
     scale = np.ones(4 * H, dtype)
     scale[: 3 * H] = -1.0  # the sigmoid gates, for exp(-z)
-    Wh_rows = np.ascontiguousarray(Wh[:, internal].T * scale[:, None])
-    XW = X.reshape(N * T, D) @ (Wx[:, internal] * scale) + b[internal] * scale
+    Wh_rows = np.ascontiguousarray(_internal_order(Wh).T * scale[:, None])
+    XW = X.reshape(N * T, D) @ (_internal_order(Wx) * scale) + _internal_order(b) * scale
     XW = np.ascontiguousarray(XW.reshape(N, T, 4 * H).transpose(1, 2, 0))  # (T, 4H, N)
     hidden = np.zeros((T + 1, H, N), dtype)
     gates = np.zeros((T + 1, 5 * H, N), dtype)
