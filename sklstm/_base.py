@@ -2,6 +2,7 @@
 
 import copy
 import functools
+import os
 import threading
 import time
 import warnings
@@ -106,6 +107,40 @@ def _blas_controller():
 
 
 _ONE_BLAS_THREAD = _OneBlasThread()
+
+
+class _PredictionThreads:
+    """Threads for prediction blocks, started once and kept for the life of the process.
+
+    Starting threads for each call cost more than a small prediction itself: new threads
+    also start with cold memory arenas, so their buffers were faulted in again each time
+    (at (1000, 24, 1, 64), eight blocks on two threads: 30 ms with new threads, 23 ms with
+    kept ones; benchmarks/README.md). A forked child starts without the parent's threads.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pool = None
+        self._size = 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self):
+        self._lock = threading.Lock()
+        self._pool, self._size = None, 0
+
+    def map(self, function, items):
+        """``function`` over ``items``, one thread each; results in order."""
+        with self._lock:
+            if self._size < len(items):
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False)
+                self._pool = ThreadPoolExecutor(len(items), thread_name_prefix="sklstm")
+                self._size = len(items)
+            pool = self._pool
+        return list(pool.map(function, items))
+
+
+_PREDICTION_THREADS = _PredictionThreads()
 
 
 def _take(batch, idx):
@@ -661,8 +696,9 @@ class BaseLSTM(BaseEstimator):
             if n_groups == 1:
                 predict_chunks(chunks)
             else:
-                with ThreadPoolExecutor(n_groups) as pool:
-                    list(pool.map(predict_chunks, [chunks[k::n_groups] for k in range(n_groups)]))
+                _PREDICTION_THREADS.map(
+                    predict_chunks, [chunks[k::n_groups] for k in range(n_groups)]
+                )
         if not np.all(np.isfinite(raw)):
             raise ValueError(
                 "The network's outputs are not finite: the inputs are too large for the "

@@ -1,5 +1,7 @@
 """Bad input, divergence, interruption, threads, secure persistence and long sequences."""
 
+import multiprocessing
+import os
 import threading
 import tracemalloc
 import warnings
@@ -265,6 +267,37 @@ def test_threads_predict_like_serial():
         t.join()
     for r in results:
         np.testing.assert_array_equal(r, serial)
+
+
+def _predict_into(model, X, connection):
+    connection.send(model.predict(X))
+    connection.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs the fork start method")
+def test_prediction_after_fork_does_not_hang():
+    # Prediction threads are kept for the life of the process; a forked child (as
+    # multiprocessing's "fork" start method makes) must start its own, not wait on its
+    # parent's, which do not exist in the child.
+    model = LSTMRegressor(hidden_layer_sizes=(64,), max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X3, Y)
+    Xbig = np.random.RandomState(4).standard_normal((300, 5, 2))
+    assert len(range(0, 300, model._predict_block_rows())) > 1  # several blocks: threads
+    expected = model.predict(Xbig)  # starts the parent's threads
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_predict_into, args=(model, Xbig, send), daemon=True)
+    child.start()
+    try:
+        assert receive.poll(60), "the forked child's prediction hung"
+        np.testing.assert_array_equal(receive.recv(), expected)
+        child.join(10)
+        assert child.exitcode == 0
+    finally:
+        if child.is_alive():
+            child.terminate()
 
 
 def test_grid_search_threading_backend_equals_serial():
