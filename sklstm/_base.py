@@ -122,7 +122,8 @@ class _PredictionThreads:
         self._lock = threading.Lock()
         self._pool = None
         self._size = 0
-        os.register_at_fork(after_in_child=self._forget)
+        if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+            os.register_at_fork(after_in_child=self._forget)
 
     def _forget(self):
         self._lock = threading.Lock()
