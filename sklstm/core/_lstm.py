@@ -144,9 +144,12 @@ def _check_weights(n_features, Wx, Wh, b):
 
 
 def _step_major(A, order):
-    """(n_samples, n_timesteps, k) -> contiguous (n_timesteps, k, n_samples), sorted columns."""
+    """(n_samples, n_timesteps, k) -> (n_timesteps, k, n_samples), sorted columns.
+
+    A view when unsorted: callers write it into a step-major buffer, which is the one copy.
+    """
     A = A.transpose(1, 2, 0)
-    return np.ascontiguousarray(A) if order is None else A[:, :, order]
+    return A if order is None else A[:, :, order]
 
 
 def _batch_major(A, order, out=None):
@@ -232,8 +235,7 @@ def lstm_forward(
     ws = FRESH if workspace is None else workspace
     alloc = ws.zeros if ragged else ws.empty  # padded columns are read, never written
     stacked = alloc("stacked", (T + 1, H + D + 1, N), dtype)
-    steps = X.transpose(1, 2, 0)
-    stacked[:T, H : H + D] = steps if order is None else steps[:, :, order]
+    stacked[:T, H : H + D] = _step_major(X, order)
     if ragged:
         # Padding is never read by the recurrence, but it would enter the
         # weight-gradient product (as 0 * padding, NaN for NaN padding).
