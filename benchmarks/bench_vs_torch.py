@@ -6,9 +6,11 @@ number of epochs, 2 threads. PyTorch and skorch run in float32; sklstm in its ow
 Each measurement runs in a fresh process (so that peak memory is its own), the three
 libraries are interleaved run by run, and the median of the repeats is reported.
 
-Each library first trains one batch of a throwaway model (first calls initialise libraries
-and allocators). Peak memory is the growth of the process's peak resident set size during
-``fit``, over what it held before (libraries and data loaded).
+Each library first trains one batch of a throwaway model and predicts with it (first calls
+initialise libraries, thread pools and allocators). Predictions are timed after a pause of
+``PREDICT_PAUSE_S`` following the fit, the state of a model that is loaded or reused. Peak
+memory is the growth of the process's peak resident set size during ``fit``, over what it
+held before (libraries and data loaded).
 
 Run: ``python benchmarks/bench_vs_torch.py [--repeats 3] [--epochs 2]`` (needs the ``bench``
 extra: ``pip install -e ".[bench]"``; torch is never a runtime dependency).
@@ -35,6 +37,7 @@ SHAPES = [
     (300, None, 1, 64, 64),
 ]
 LIBRARIES = ("sklstm", "torch", "skorch")
+PREDICT_PAUSE_S = 0.5
 
 
 def make_data(n, T, D, seed=0):
@@ -109,7 +112,9 @@ def run_one(library, shape_index, epochs):
         )  # fmt: skip
         fit = lambda: model.fit(X, y)  # noqa: E731
         predict = lambda: model.predict(X)  # noqa: E731
-        warm_up = lambda: clone(model).set_params(max_iter=1).fit(X[:batch], y[:batch])  # noqa: E731
+
+        def warm_up():  # as for PyTorch: one training step and one prediction
+            clone(model).set_params(max_iter=1).fit(X[:batch], y[:batch]).predict(X[:batch])
     else:
         import torch
 
@@ -166,6 +171,10 @@ def run_one(library, shape_index, epochs):
     fit()
     fit_s = time.perf_counter() - start
     peak = _peak_rss_bytes() - before
+    # Predictions start after a pause, as they do for a model that is loaded or reused: in
+    # the first ~0.1 s after a fit, OpenBLAS's worker thread is still spinning on one of the
+    # two cores, which slowed sklstm's threaded prediction blocks by up to 2x (README).
+    time.sleep(PREDICT_PAUSE_S)
     predict_times = []
     for _ in range(3):  # a prediction takes milliseconds: the median of three calls
         start = time.perf_counter()
