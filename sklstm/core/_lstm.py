@@ -264,22 +264,22 @@ def lstm_forward(
 
     with np.errstate(over="ignore", under="ignore"):
         for t in range(T):
-            n = slice(None, None if n_active is None else n_active[t])
+            cols = slice(None, None if n_active is None else n_active[t])  # running sequences
             s = t if keep_cache else t % 2  # this step's slot; the next cell goes to s_next
             s_next = s + 1 if keep_cache else 1 - s
-            np.matmul(W, stacked[t, :, n], out=Z[s, :, n])
-            z = sig[s, :, n]
-            np.exp(z, out=z)
-            z += 1.0
-            np.reciprocal(z, out=z)
-            z = cand[s, :, n]
-            np.tanh(z, out=z)
-            np.multiply(i_f[s, :, n], g_c[s, :, n], out=products[:, n])  # [i*g, f*c_prev]
-            cell = cells[s_next, :, n]
-            np.add(ig[:, n], fc[:, n], out=cell)
-            tanh_cell = tanh_cells[t if keep_cache else 0, :, n]
+            np.matmul(W, stacked[t, :, cols], out=Z[s, :, cols])
+            sig_t = sig[s, :, cols]
+            np.exp(sig_t, out=sig_t)
+            sig_t += 1.0
+            np.reciprocal(sig_t, out=sig_t)
+            cand_t = cand[s, :, cols]
+            np.tanh(cand_t, out=cand_t)
+            np.multiply(i_f[s, :, cols], g_c[s, :, cols], out=products[:, cols])  # [i*g, f*c_prev]
+            cell = cells[s_next, :, cols]
+            np.add(ig[:, cols], fc[:, cols], out=cell)
+            tanh_cell = tanh_cells[t if keep_cache else 0, :, cols]
             np.tanh(cell, out=tanh_cell)
-            np.multiply(o[s, :, n], tanh_cell, out=h[t + 1, :, n])
+            np.multiply(o[s, :, cols], tanh_cell, out=h[t + 1, :, cols])
 
     if order is None:
         # A view of the states already kept in ``stacked``, read-only so that nothing
