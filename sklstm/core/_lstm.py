@@ -261,6 +261,7 @@ def lstm_forward(
     Z, sig, cand = gates[:, : 4 * H], gates[:, : 3 * H], gates[:, 3 * H : 4 * H]  # sig: o, i, f
     o, i_f, g_c, cells = gates[:, :H], gates[:, H : 3 * H], gates[:, 3 * H :], gates[:, 4 * H :]
     h = stacked[:, :H]
+    one = np.ones((), dtype)  # adding a 0-d array costs half what adding a Python float does
 
     with np.errstate(over="ignore", under="ignore"):
         for t in range(T):
@@ -270,7 +271,7 @@ def lstm_forward(
             np.matmul(W, stacked[t, :, cols], out=Z[s, :, cols])
             sig_t = sig[s, :, cols]
             np.exp(sig_t, out=sig_t)
-            sig_t += 1.0
+            np.add(sig_t, one, out=sig_t)
             np.reciprocal(sig_t, out=sig_t)
             cand_t = cand[s, :, cols]
             np.tanh(cand_t, out=cand_t)
