@@ -261,11 +261,12 @@ def lstm_forward(
     Z, sig, cand = gates[:, : 4 * H], gates[:, : 3 * H], gates[:, 3 * H : 4 * H]  # sig: o, i, f
     o, i_f, g_c, cells = gates[:, :H], gates[:, H : 3 * H], gates[:, 3 * H :], gates[:, 4 * H :]
     h = stacked[:, :H]
+    active = None if n_active is None else n_active.tolist()  # Python ints slice faster
     one = np.ones((), dtype)  # adding a 0-d array costs half what adding a Python float does
 
     with np.errstate(over="ignore", under="ignore"):
         for t in range(T):
-            cols = slice(None, None if n_active is None else n_active[t])  # running sequences
+            cols = slice(None, None if active is None else active[t])  # running sequences
             s = t if keep_cache else t % 2  # this step's slot; the next cell goes to s_next
             s_next = s + 1 if keep_cache else 1 - s
             np.matmul(W, stacked[t, :, cols], out=Z[s, :, cols])
@@ -375,7 +376,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     if np.shape(dH) != (N, T, H):
         raise ValueError(f"dH must have shape {(N, T, H)}; got {np.shape(dH)}.")
     dH = np.asarray(dH, dtype=dtype)
-    has_dH = dH.any(axis=0).any(axis=1)  # pooling 'last' feeds one step only
+    has_dH = dH.any(axis=0).any(axis=1).tolist()  # pooling 'last' feeds one step only
     # A view when unsorted (each step reads its strided slab once); a sorted copy otherwise.
     ws = FRESH if workspace is None else workspace
     dH_steps = dH.transpose(1, 2, 0)
@@ -385,7 +386,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
         )  # "clip": order is valid, and the default mode would copy through a buffer
     Wh_int = _internal_order(Wh)
     Wx_int = _internal_order(Wx) if need_dX else None  # once, not once a block
-    n_at = np.full(T, N) if n_active is None else n_active
+    n_at = [N] * T if n_active is None else n_active.tolist()  # Python ints slice faster
 
     step_bytes = max(1, 6 * H * N * gates.itemsize)
     block = max(1, min(T, _FACTOR_BLOCK_BYTES // step_bytes))  # at least 1, even for empty batches
@@ -393,6 +394,10 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     # dZ[k] holds [dc_from_h, dz_o, dz_i, dz_f, dz_g, dc_prev] of step start + k.
     dZ = ws.zeros("dZ", (block, 6, H, N), dtype)
     dZ_rows = dZ.reshape(block, 6 * H, N)
+    # Views made once, each step indexing them once: K[:, :2] multiplies dh and K[:, 2:] dc
+    # (see _derivative_factors); dZ's rows 1-4 are the gate gradients.
+    K_h, K_c, dZ_h, dZ_c = K[:, :2], K[:, 2:], dZ[:, :2], dZ[:, 2:]
+    dc_h, dc_prev, dZ_gates = dZ[:, 0], dZ[:, 5], dZ_rows[:, H : 5 * H]
     dW = np.zeros((4 * H, H + D + 1), dtype=dtype)
     # Per-step weight gradients are formed a few steps at a time (at most about 256 KB, or
     # one step), then summed: their buffer does not grow with the block when N is small.
@@ -415,14 +420,15 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
             n, k = n_at[t], t - start
             if n == 0:
                 continue
-            later = dc_next if k == L - 1 else dZ[k + 1, 5]
-            dh_t = dh[:, :n]
+            cols = slice(None, n)
+            later = dc_next if k == L - 1 else dc_prev[k + 1]
+            dh_t = dh[:, cols]
             if has_dH[t]:
-                dh_t += dH_steps[t, :, :n]
-            np.multiply(K[k, :2, :, :n], dh_t, out=dZ[k, :2, :, :n])
-            np.add(later[:, :n], dZ[k, 0, :, :n], out=dc[:, :n])
-            np.multiply(K[k, 2:, :, :n], dc[:, :n], out=dZ[k, 2:, :, :n])
-            np.matmul(Wh_int, dZ_rows[k, H : 5 * H, :n], out=dh_t)
+                dh_t += dH_steps[t, :, cols]
+            np.multiply(K_h[k, ..., cols], dh_t, out=dZ_h[k, ..., cols])
+            np.add(later[:, cols], dc_h[k, :, cols], out=dc[:, cols])
+            np.multiply(K_c[k, ..., cols], dc[:, cols], out=dZ_c[k, ..., cols])
+            np.matmul(Wh_int, dZ_gates[k, :, cols], out=dh_t)
         dZ_block = dZ_rows[:L, H : 5 * H]
         # One product per step, batched (no copies, unlike a tensordot over (step, sample)).
         for lo in range(0, L, group):
