@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .core import init_lstm_stack, last_steps, lstm_stack_backward, lstm_stack_forward
+from .core._workspace import FRESH
 
 __all__ = ["LSTMNetwork"]
 
@@ -113,11 +114,11 @@ class LSTMNetwork:
         cache : NetworkCache or None
         """
         H = X
+        ws = FRESH if workspace is None else workspace
         layer_caches, masks = [], []
         for k, layer in enumerate(self._layers(params)):
-            part = None if workspace is None else workspace.child(k)
             H, cache = lstm_stack_forward(
-                H, [layer], lengths=lengths, keep_cache=keep_cache, workspace=part
+                H, [layer], lengths=lengths, keep_cache=keep_cache, workspace=ws.child(k)
             )
             layer_caches.append(cache)
             mask = None
@@ -155,17 +156,14 @@ class LSTMNetwork:
         dW_out = features.reshape(-1, k).T @ d_out.reshape(-1, self.n_outputs)
         db_out = d_out.reshape(-1, self.n_outputs).sum(axis=0)
         d_features = d_out @ W_out.T
-        if self.return_sequences:
-            dH = d_features
-        else:
-            dH = self._pool_backward(d_features, cache, workspace)
+        ws = FRESH if workspace is None else workspace
+        dH = d_features if self.return_sequences else self._pool_backward(d_features, cache, ws)
         grads = []
         for k in range(len(cache.layer_caches) - 1, -1, -1):
             if cache.dropout_masks[k] is not None:
                 dH = dH * cache.dropout_masks[k]
-            part = None if workspace is None else workspace.child(k)
             dH, layer_grads = lstm_stack_backward(
-                dH, cache.layer_caches[k], need_dX=k > 0, workspace=part
+                dH, cache.layer_caches[k], need_dX=k > 0, workspace=ws.child(k)
             )
             grads[:0] = [g for direction in layer_grads[0] for g in direction]
         return grads + [dW_out, db_out]
@@ -175,13 +173,9 @@ class LSTMNetwork:
             return np.concatenate([self._pool_one(m, H, lengths) for m in _CONCAT], axis=1)
         return self._pool_one(self.pooling, H, lengths)
 
-    def _pool_backward(self, d_features, cache, workspace=None):
+    def _pool_backward(self, d_features, cache, workspace):
         # Each readout adds its share: one array, not three.
-        top = cache.top
-        if workspace is None:
-            dH = np.zeros_like(top)
-        else:
-            dH = workspace.zeros("d_top", top.shape, top.dtype)
+        dH = workspace.zeros("d_top", cache.top.shape, cache.top.dtype)
         if self.pooling != "concat":
             self._pool_backward_one(self.pooling, d_features, cache, dH)
             return dH

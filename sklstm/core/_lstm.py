@@ -429,7 +429,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
             np.add(later[:, cols], dc_h[k, :, cols], out=dc[:, cols])
             np.multiply(K_c[k, ..., cols], dc[:, cols], out=dZ_c[k, ..., cols])
             np.matmul(Wh_int, dZ_gates[k, :, cols], out=dh_t)
-        dZ_block = dZ_rows[:L, H : 5 * H]
+        dZ_block = dZ_gates[:L]
         # One product per step, batched (no copies, unlike a tensordot over (step, sample)).
         for lo in range(0, L, group):
             hi = min(L, lo + group)
@@ -439,7 +439,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
         if need_dX:
             dX_block = np.tensordot(Wx_int, dZ_block, axes=([1], [1]))
             dX_steps[start:stop] = dX_block.transpose(1, 0, 2)
-        dc_next[...] = dZ[0, 5]
+        dc_next[...] = dc_prev[0]
 
     dW_pub = np.empty((H + D + 1, 4 * H), dtype=dtype)
     dW_pub.reshape(H + D + 1, 4, H)[:, _INTERNAL_BLOCKS] = dW.T.reshape(H + D + 1, 4, H)
