@@ -27,7 +27,8 @@ How the work is arranged, and why (figures in ``PERF_NOTES.md`` and ``benchmarks
   change neither state nor gradients.
 * The backward pass works through the steps a block at a time (about 512 KB of derivative
   factors): it computes the factors that do not depend on the recurrence just before its
-  loop reads them, while they are in cache, and it turns the block's gate gradients into
+  loop reads them, while they are in cache (factor by factor, each over the whole block in
+  one call), and it turns the block's gate gradients into
   weight gradients with batched products (a few steps per call), so that no gradient is
   stored for every step.
 """
@@ -296,28 +297,34 @@ def lstm_forward(
     return H_out, cache
 
 
-def _derivative_factors(gates, tanh_cells, steps, K):
+def _derivative_factors(gates, tanh_cells, steps, K, G):
     """Factors of the gate gradients that do not depend on the recurrence, for ``steps``.
 
-    Fills ``K`` (shape (len(steps), 6, n_hidden, n_samples)) so that, at each step,
-    ``K[0:2] * dh`` gives ``[dc_from_h, dz_o]`` and, with ``dc`` the whole cell gradient,
-    ``K[2:6] * dc`` gives ``[dz_i, dz_f, dz_g, dc_prev]``.
+    Fills ``K`` (shape (6, len(steps), n_hidden, n_samples)) so that, at each step ``k``,
+    ``K[0:2, k] * dh`` gives ``[dc_from_h, dz_o]`` and, with ``dc`` the whole cell gradient,
+    ``K[2:6, k] * dc`` gives ``[dz_i, dz_f, dz_g, dc_prev]``. ``G`` (shape (5, len(steps),
+    n_hidden, n_samples)) receives a copy of the gates.
     """
-    L, _, H, N = K.shape
-    G = gates[steps].reshape(L, 5, H, N)
+    _, L, H, N = K.shape
+    # Factor-major K, and the gates copied gate-major: every call below then runs one flat
+    # loop over the block. On step-major views, NumPy loops step by step, 2-3x slower
+    # at small sizes; the copy costs less than that.
+    np.copyto(G, gates[steps].reshape(L, 5, H, N).swapaxes(0, 1))
+    o, i, f, g, _ = G
     tc = tanh_cells[steps]
-    # In place and in as few calls as the layout allows: o, i, f lie side by side in G and
-    # in K[1:4], and so do g, c_prev (G[:, 3:5]) and their factors' rows (K[:, 2:4]).
-    sig, sig_slope = G[:, :3], K[:, 1:4]
+    # o, i, f lie side by side in G and in K[1:4], and so do g, c_prev (G[3:5]) and
+    # their factors' rows (K[2:4]).
+    sig, sig_slope = G[:3], K[1:4]
     np.multiply(sig, sig, out=sig_slope)
     np.subtract(sig, sig_slope, out=sig_slope)  # sigmoid' = s - s^2
-    K[:, 1] *= tc  # dz_o per dh
-    K[:, 2:4] *= G[:, 3:5]  # [dz_i, dz_f] per dc
-    for row, squared, scale in ((0, tc, G[:, 0]), (4, G[:, 3], G[:, 1])):
-        np.multiply(squared, squared, out=K[:, row])
-        np.subtract(1.0, K[:, row], out=K[:, row])  # tanh' = 1 - tanh^2
-        K[:, row] *= scale  # dc per dh: o tanh'(c);  dz_g per dc: i tanh'(z_g)
-    K[:, 5] = G[:, 2]  # dc_prev per dc: f
+    K[1] *= tc  # dz_o per dh
+    K[2:4] *= G[3:5]  # [dz_i, dz_f] per dc
+    one = np.array(1, K.dtype)
+    for row, squared, scale in ((0, tc, o), (4, g, i)):
+        np.multiply(squared, squared, out=K[row])
+        np.subtract(one, K[row], out=K[row])  # tanh' = 1 - tanh^2
+        K[row] *= scale  # dc per dh: o tanh'(c);  dz_g per dc: i tanh'(z_g)
+    K[5] = f  # dc_prev per dc: f
 
 
 # Steps whose derivative factors are computed at once in the backward pass: a block that
@@ -390,13 +397,15 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
 
     step_bytes = max(1, 6 * H * N * gates.itemsize)
     block = max(1, min(T, _FACTOR_BLOCK_BYTES // step_bytes))  # at least 1, even for empty batches
-    K = ws.empty("K", (block, 6, H, N), dtype)
-    # dZ[k] holds [dc_from_h, dz_o, dz_i, dz_f, dz_g, dc_prev] of step start + k.
-    dZ = ws.zeros("dZ", (block, 6, H, N), dtype)
+    K = ws.empty("K", (6, block, H, N), dtype)
+    G = ws.empty("G", (5, block, H, N), dtype)
+    # dZ[k] holds [dc_from_h, dz_o, dz_i, dz_f, dz_g, dc_prev] of step start + k. Each entry
+    # is written before it is read, except at padded columns, which must read zero.
+    dZ = (ws.empty if n_active is None else ws.zeros)("dZ", (block, 6, H, N), dtype)
     dZ_rows = dZ.reshape(block, 6 * H, N)
-    # Views made once, each step indexing them once: K[:, :2] multiplies dh and K[:, 2:] dc
+    # Views made once, each step indexing them once: K[:2] multiplies dh and K[2:] dc
     # (see _derivative_factors); dZ's rows 1-4 are the gate gradients.
-    K_h, K_c, dZ_h, dZ_c = K[:, :2], K[:, 2:], dZ[:, :2], dZ[:, 2:]
+    K_h, K_c, dZ_h, dZ_c = K[:2].swapaxes(0, 1), K[2:].swapaxes(0, 1), dZ[:, :2], dZ[:, 2:]
     dc_h, dc_prev, dZ_gates = dZ[:, 0], dZ[:, 5], dZ_rows[:, H : 5 * H]
     dW = np.zeros((4 * H, H + D + 1), dtype=dtype)
     # Per-step weight gradients are formed a few steps at a time (at most about 256 KB, or
@@ -411,7 +420,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     for stop in range(T, 0, -block):
         start = max(0, stop - block)
         L = stop - start
-        _derivative_factors(gates, tanh_cells, slice(start, stop), K[:L])
+        _derivative_factors(gates, tanh_cells, slice(start, stop), K[:, :L], G[:, :L])
         # Columns from n_active[t] on stay zero in dZ, dc_next and dh: going back in time, a
         # sequence's column is first written at its last real step (rows are sorted by
         # decreasing length). So padded steps add nothing to the weight gradients, and a
