@@ -33,6 +33,8 @@ How the work is arranged, and why (figures in ``PERF_NOTES.md`` and ``benchmarks
   stored for every step.
 """
 
+from itertools import chain, cycle, islice, repeat
+from operator import getitem
 from typing import NamedTuple
 
 import numpy as np
@@ -153,6 +155,16 @@ def _step_major(A, order):
     return A if order is None else A[:, :, order]
 
 
+def _cut(slabs, cols):
+    """Each of ``slabs`` indexed by its entry of ``cols`` (``slabs`` unchanged when None).
+
+    The loops take their per-step views from iterators over arrays, which make them in C:
+    a third of the time of indexing inside the loop, which at small sizes took a fifth of
+    a step. ``cols`` then cuts them to the sequences still running.
+    """
+    return slabs if cols is None else map(getitem, slabs, cols)
+
+
 def _batch_major(A, order, out=None):
     """Inverse of :func:`_step_major`, into ``out`` or a new contiguous array."""
     if out is None:
@@ -256,33 +268,41 @@ def lstm_forward(
         gates[0, 4 * H :] = _step_major(np.asarray(c0, dtype)[:, None], order)[0]
     tanh_cells = alloc("tanh_cells", (kept, H, N), dtype)
     products = np.empty((2 * H, N), dtype=dtype)
-    ig, fc = products[:H], products[H:]
-    # Views over all steps, made once: each step then takes its slab with one index, which
-    # matters at small hidden sizes, where a step's calls take a few microseconds each.
-    Z, sig, cand = gates[:, : 4 * H], gates[:, : 3 * H], gates[:, 3 * H : 4 * H]  # sig: o, i, f
-    o, i_f, g_c, cells = gates[:, :H], gates[:, H : 3 * H], gates[:, 3 * H :], gates[:, 4 * H :]
-    h = stacked[:, :H]
-    active = None if n_active is None else n_active.tolist()  # Python ints slice faster
+    # Each step's views, from iterators over the buffers (see _cut).
+    cols = None if n_active is None else [(..., slice(None, n)) for n in n_active.tolist()]
+
+    def slots(A, ahead=0):
+        """Slot ``t + ahead`` of each step ``t``; without a cache, slots 0, 1, 0, ..."""
+        if keep_cache:
+            return _cut(A[ahead : T + ahead], cols)
+        return _cut(islice(cycle((A[ahead], A[1 - ahead])), T), cols)
+
+    views = zip(
+        _cut(stacked[:T], cols),  # [h_{t-1}; x_t; 1]
+        slots(gates[:, : 4 * H]),  # z
+        slots(gates[:, : 3 * H]),  # o, i, f
+        slots(gates[:, 3 * H : 4 * H]),  # g
+        slots(gates[:, H : 3 * H]),  # i, f
+        slots(gates[:, 3 * H :]),  # g, c_{t-1}
+        slots(gates[:, :H]),  # o
+        slots(gates[:, 4 * H :], ahead=1),  # c_t
+        slots(tanh_cells) if keep_cache else _cut(repeat(tanh_cells[0], T), cols),
+        _cut(stacked[1:, :H], cols),  # h_t
+        *(_cut(repeat(P, T), cols) for P in (products, products[:H], products[H:])),
+    )
     one = np.ones((), dtype)  # adding a 0-d array costs half what adding a Python float does
 
     with np.errstate(over="ignore", under="ignore"):
-        for t in range(T):
-            cols = slice(None, None if active is None else active[t])  # running sequences
-            s = t if keep_cache else t % 2  # this step's slot; the next cell goes to s_next
-            s_next = s + 1 if keep_cache else 1 - s
-            np.matmul(W, stacked[t, :, cols], out=Z[s, :, cols])
-            sig_t = sig[s, :, cols]
-            np.exp(sig_t, out=sig_t)
-            np.add(sig_t, one, out=sig_t)
-            np.divide(one, sig_t, out=sig_t)  # 1/x: 0.6x the time of np.reciprocal here
-            cand_t = cand[s, :, cols]
-            np.tanh(cand_t, out=cand_t)
-            np.multiply(i_f[s, :, cols], g_c[s, :, cols], out=products[:, cols])  # [i*g, f*c_prev]
-            cell = cells[s_next, :, cols]
-            np.add(ig[:, cols], fc[:, cols], out=cell)
-            tanh_cell = tanh_cells[t if keep_cache else 0, :, cols]
+        for inputs, z, sig, cand, i_f, g_c, o, cell, tanh_cell, h, prod, ig, fc in views:
+            np.matmul(W, inputs, out=z)
+            np.exp(sig, out=sig)
+            np.add(sig, one, out=sig)
+            np.divide(one, sig, out=sig)  # 1/x: 0.6x the time of np.reciprocal here
+            np.tanh(cand, out=cand)
+            np.multiply(i_f, g_c, out=prod)  # [i*g, f*c_prev]
+            np.add(ig, fc, out=cell)
             np.tanh(cell, out=tanh_cell)
-            np.multiply(o[s, :, cols], tanh_cell, out=h[t + 1, :, cols])
+            np.multiply(o, tanh_cell, out=h)
 
     if order is None:
         # A view of the states already kept in ``stacked``, read-only so that nothing
@@ -403,8 +423,8 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     # is written before it is read, except at padded columns, which must read zero.
     dZ = (ws.empty if n_active is None else ws.zeros)("dZ", (block, 6, H, N), dtype)
     dZ_rows = dZ.reshape(block, 6 * H, N)
-    # Views made once, each step indexing them once: K[:2] multiplies dh and K[2:] dc
-    # (see _derivative_factors); dZ's rows 1-4 are the gate gradients.
+    # Views over the block, whose per-step slabs the loop iterates over: K[:2] multiplies dh
+    # and K[2:] dc (see _derivative_factors); dZ's rows 1-4 are the gate gradients.
     K_h, K_c, dZ_h, dZ_c = K[:2].swapaxes(0, 1), K[2:].swapaxes(0, 1), dZ[:, :2], dZ[:, 2:]
     dc_h, dc_prev, dZ_gates = dZ[:, 0], dZ[:, 5], dZ_rows[:, H : 5 * H]
     dW = np.zeros((4 * H, H + D + 1), dtype=dtype)
@@ -425,19 +445,27 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
         # sequence's column is first written at its last real step (rows are sorted by
         # decreasing length). So padded steps add nothing to the weight gradients, and a
         # sequence's backward pass starts from zero gradients.
-        for t in range(stop - 1, start - 1, -1):
-            n, k = n_at[t], t - start
+        back = slice(L - 1, None, -1)  # the block's steps, last first
+        cols = None
+        if n_active is not None:
+            cols = [(..., slice(None, n)) for n in reversed(n_at[start:stop])]
+        views = zip(
+            n_at[start:stop][::-1],
+            has_dH[start:stop][::-1],
+            *(_cut(A[back], cols) for A in (dH_steps[start:stop], K_h, dZ_h, dc_h, K_c, dZ_c)),
+            _cut(chain((dc_next,), dc_prev[1:L][::-1]), cols),  # the next step's dc_prev
+            _cut(dZ_gates[back], cols),
+            *(_cut(repeat(A, L), cols) for A in (dh, dc)),
+        )
+        for n, add_dH, dH_t, K_h_t, dZ_h_t, dc_h_t, K_c_t, dZ_c_t, later, dz, dh_t, dc_t in views:
             if n == 0:
                 continue
-            cols = slice(None, n)
-            later = dc_next if k == L - 1 else dc_prev[k + 1]
-            dh_t = dh[:, cols]
-            if has_dH[t]:
-                dh_t += dH_steps[t, :, cols]
-            np.multiply(K_h[k, ..., cols], dh_t, out=dZ_h[k, ..., cols])
-            np.add(later[:, cols], dc_h[k, :, cols], out=dc[:, cols])
-            np.multiply(K_c[k, ..., cols], dc[:, cols], out=dZ_c[k, ..., cols])
-            np.matmul(Wh_int, dZ_gates[k, :, cols], out=dh_t)
+            if add_dH:
+                dh_t += dH_t
+            np.multiply(K_h_t, dh_t, out=dZ_h_t)
+            np.add(later, dc_h_t, out=dc_t)
+            np.multiply(K_c_t, dc_t, out=dZ_c_t)
+            np.matmul(Wh_int, dz, out=dh_t)
         dZ_block = dZ_gates[:L]
         # One product per step, batched (no copies, unlike a tensordot over (step, sample)).
         for lo in range(0, L, group):
