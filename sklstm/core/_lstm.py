@@ -418,10 +418,16 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     step_bytes = max(1, 6 * H * N * gates.itemsize)
     block = max(1, min(T, _FACTOR_BLOCK_BYTES // step_bytes))  # at least 1, even for empty batches
     K = ws.empty("K", (6, block, H, N), dtype)
-    G = ws.empty("G", (5, block, H, N), dtype)
     # dZ[k] holds [dc_from_h, dz_o, dz_i, dz_f, dz_g, dc_prev] of step start + k. Each entry
     # is written before it is read, except at padded columns, which must read zero.
     dZ = (ws.empty if n_active is None else ws.zeros)("dZ", (block, 6, H, N), dtype)
+    # The gates' gate-major copy (see _derivative_factors) is read before each block's loop,
+    # which then writes every entry of dZ that is read: with nothing padded, the copy uses
+    # dZ's memory; otherwise dZ's zeros must stay, and the copy has its own.
+    if n_active is None:
+        G = dZ.reshape(-1)[: 5 * block * H * N].reshape(5, block, H, N)
+    else:
+        G = ws.empty("G", (5, block, H, N), dtype)
     dZ_rows = dZ.reshape(block, 6 * H, N)
     # Views over the block, whose per-step slabs the loop iterates over: K[:2] multiplies dh
     # and K[2:] dc (see _derivative_factors); dZ's rows 1-4 are the gate gradients.
