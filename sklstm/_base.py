@@ -387,7 +387,7 @@ class BaseLSTM(BaseEstimator):
 
     def _fit_input_transform(self, batch, sw):
         """Fix, at the first fit, how X is scaled and grouped into patches."""
-        T = batch.X.shape[1]
+        N, T, D = batch.X.shape
         if self.return_sequences:
             if self.patch_size not in ("auto", 1):
                 raise ValueError(
@@ -400,10 +400,13 @@ class BaseLSTM(BaseEstimator):
             self.patch_size_ = max(1, -(-T // _AUTO_PATCH_STEPS))
         else:
             self.patch_size_ = self.patch_size
-        steps = np.arange(T) < self._step_counts(batch)[:, None]
-        X_real = batch.X[steps]
+        counts = self._step_counts(batch)
+        if batch.lengths is None:
+            X_real = batch.X.reshape(N * T, D)  # every step is real: no boolean gather
+        else:
+            X_real = batch.X[np.arange(T) < counts[:, None]]
         if self.standardize:
-            scaler = StandardScaler().fit(X_real, sample_weight=np.repeat(sw, steps.sum(1)))
+            scaler = StandardScaler().fit(X_real, sample_weight=np.repeat(sw, counts))
             self._x_mean, self._x_scale = scaler.mean_, scaler.scale_
             return
         self._x_mean = self._x_scale = None
@@ -647,7 +650,7 @@ class BaseLSTM(BaseEstimator):
         )
         loss, d_out = self._loss(out, Y, W / total)
         grads = network.backward(params, d_out, cache, workspace)
-        scale = self.alpha / sw.sum()
+        scale = self.alpha and self.alpha / sw.sum()
         if scale:
             for p, g in zip(params, grads):
                 if p.ndim == 2:

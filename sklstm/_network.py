@@ -204,15 +204,15 @@ class LSTMNetwork:
         """Add the gradient that one readout sends to the top layer's states into ``dH``."""
         H, lengths = cache.top, cache.lengths
         N, T, U = H.shape
-        rows = np.arange(N)
         if pooling == "last":
-            last = np.full(N, T - 1) if lengths is None else lengths - 1
+            # Each row's last real step: a slice when all are full length (no gather).
+            last = (slice(None), -1) if lengths is None else (np.arange(N), lengths - 1)
             if self.n_directions == 2:
                 h = U // 2
-                dH[rows, last, :h] += d_features[:, :h]
+                dH[last + (slice(None, h),)] += d_features[:, :h]
                 dH[:, 0, h:] += d_features[:, h:]
             else:
-                dH[rows, last] += d_features
+                dH[last] += d_features
         elif pooling == "mean":
             steps = T if lengths is None else lengths[:, None]
             share = (d_features / steps)[:, None, :]
@@ -226,4 +226,4 @@ class LSTMNetwork:
             if lengths is not None:
                 masked = np.where((np.arange(T) < lengths[:, None])[:, :, None], H, -np.inf)
             argmax = masked.argmax(axis=1)  # (N, U)
-            dH[rows[:, None], argmax, np.arange(U)] += d_features
+            dH[np.arange(N)[:, None], argmax, np.arange(U)] += d_features

@@ -61,10 +61,9 @@ class LSTMCache(NamedTuple):
         ``gates[n_timesteps]`` holds only the last cell state.
     tanh_cells : ndarray, shape (n_timesteps, n_hidden, n_samples)
         ``tanh(c_t)``.
-    Wx : ndarray
-        The input weights of the forward pass.
-    Wh : ndarray
-        The recurrent weights of the forward pass.
+    weights : ndarray, shape (4 * n_hidden, n_hidden + n_features + 1)
+        The folded weights ``[Wh; Wx; b]`` of the forward pass, transposed, gate blocks
+        in the internal order o, i, f, g, the sigmoid blocks' rows negated.
     order : ndarray of int or None
         Column ``k`` of the buffers is sequence ``order[k]``; None when unsorted.
     n_active : ndarray of int or None
@@ -85,8 +84,7 @@ class LSTMCache(NamedTuple):
     stacked: np.ndarray
     gates: np.ndarray
     tanh_cells: np.ndarray
-    Wx: np.ndarray
-    Wh: np.ndarray
+    weights: np.ndarray
     order: np.ndarray | None
     n_active: np.ndarray | None
     lengths: np.ndarray | None
@@ -117,17 +115,12 @@ class LSTMCache(NamedTuple):
 
 # Position in the public order i, f, g, o of each internal gate block o, i, f, g.
 _INTERNAL_BLOCKS = [3, 0, 1, 2]
-
-
-def _internal_order(M):
-    """A copy of ``M`` (..., 4 * n_hidden) with its gate blocks in the internal order.
-
-    Whole blocks are moved (a fancy index over 4 blocks, not over every column): 10x
-    faster than a column gather at hidden 128.
-    """
-    H = M.shape[-1] // 4
-    blocks = M.reshape(M.shape[:-1] + (4, H))[..., _INTERNAL_BLOCKS, :]
-    return blocks.reshape(M.shape)
+# Sign of each internal block in the folded weights: -1 for the sigmoids, which exp(-z) reads.
+_BLOCK_SIGNS = {
+    np.dtype(t): np.array([-1, -1, -1, 1], dtype=t)[:, None, None] for t in (np.float32, np.float64)
+}
+# 1 as a 0-d array: adding one costs half what adding a Python float does.
+_ONES = {np.dtype(t): np.ones((), dtype=t) for t in (np.float32, np.float64)}
 
 
 def _check_weights(n_features, Wx, Wh, b):
@@ -153,6 +146,24 @@ def _step_major(A, order):
     """
     A = A.transpose(1, 2, 0)
     return A if order is None else A[:, :, order]
+
+
+def _fold_weights(Wx, Wh, b):
+    """The weights as the forward pass reads them: ``[Wh; Wx; b]`` transposed, shape
+    (4 * n_hidden, n_hidden + n_features + 1), gate blocks in the internal order, the
+    sigmoid blocks negated (their ``exp`` reads ``-z``).
+
+    C-ordered: the per-step product is 7-11 % slower on a transposed view at hidden
+    128-256. Built by one gather of whole blocks and one multiply by the signs (2-3x
+    faster than reordering, transposing and negating in turn).
+    """
+    H = Wh.shape[0]
+    folded = np.concatenate([Wh, Wx, b[None, :]])
+    rows = folded.shape[0]
+    blocks = folded.reshape(rows, 4, H).transpose(1, 2, 0)[_INTERNAL_BLOCKS]
+    W = np.empty((4, H, rows), dtype=folded.dtype)
+    np.multiply(blocks, _BLOCK_SIGNS[folded.dtype], out=W)
+    return W.reshape(4 * H, rows)
 
 
 def _cut(slabs, cols):
@@ -240,10 +251,7 @@ def lstm_forward(
         order = np.argsort(-lengths, kind="stable")
         n_active = (lengths[:, None] > np.arange(T)).sum(axis=0)
 
-    # Folded weights, internal gate order, sigmoid rows scaled by -1 for exp(-z).
-    # C-ordered: the per-step product is 7-11 % slower on its transposed view at hidden 128-256.
-    W = _internal_order(np.concatenate([Wh, Wx, b[None, :]])).T.copy()
-    W[: 3 * H] *= -1.0
+    W = _fold_weights(Wx, Wh, b)
     ragged = n_active is not None
     ws = FRESH if workspace is None else workspace
     alloc = ws.zeros if ragged else ws.empty  # padded columns are read, never written
@@ -290,7 +298,7 @@ def lstm_forward(
         _cut(stacked[1:, :H], cols),  # h_t
         *(_cut(repeat(P, T), cols) for P in (products, products[:H], products[H:])),
     )
-    one = np.ones((), dtype)  # adding a 0-d array costs half what adding a Python float does
+    one = _ONES[dtype]
 
     with np.errstate(over="ignore", under="ignore"):
         for inputs, z, sig, cand, i_f, g_c, o, cell, tanh_cell, h, prod, ig, fc in views:
@@ -313,7 +321,7 @@ def lstm_forward(
         H_out = _batch_major(stacked[1:, :H], order, ws.empty("H", (N, T, H), dtype))
     if not keep_cache:
         return H_out, None
-    cache = LSTMCache(stacked, gates, tanh_cells, Wx, Wh, order, n_active, lengths)
+    cache = LSTMCache(stacked, gates, tanh_cells, W, order, n_active, lengths)
     return H_out, cache
 
 
@@ -324,6 +332,10 @@ def _derivative_factors(gates, tanh_cells, steps, K, G):
     ``K[0:2, k] * dh`` gives ``[dc_from_h, dz_o]`` and, with ``dc`` the whole cell gradient,
     ``K[2:6, k] * dc`` gives ``[dz_i, dz_f, dz_g, dc_prev]``. ``G`` (shape (5, len(steps),
     n_hidden, n_samples)) receives a copy of the gates.
+
+    The sigmoid gates' factors are negated, as their rows of the folded weights are: the
+    gradients are then those of the folded weights' pre-activations, so the backward pass
+    multiplies by the forward pass's weights as they are (negation is exact).
     """
     _, L, H, N = K.shape
     # Factor-major K, and the gates copied gate-major: every call below then runs one flat
@@ -336,10 +348,10 @@ def _derivative_factors(gates, tanh_cells, steps, K, G):
     # their factors' rows (K[2:4]).
     sig, sig_slope = G[:3], K[1:4]
     np.multiply(sig, sig, out=sig_slope)
-    np.subtract(sig, sig_slope, out=sig_slope)  # sigmoid' = s - s^2
+    np.subtract(sig_slope, sig, out=sig_slope)  # -sigmoid' = s^2 - s
     K[1] *= tc  # dz_o per dh
     K[2:4] *= G[3:5]  # [dz_i, dz_f] per dc
-    one = np.array(1, K.dtype)
+    one = _ONES[K.dtype]
     for row, squared, scale in ((0, tc, o), (4, g, i)):
         np.multiply(squared, squared, out=K[row])
         np.subtract(one, K[row], out=K[row])  # tanh' = 1 - tanh^2
@@ -396,9 +408,9 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     >>> dWh.shape
     (5, 20)
     """
-    stacked, gates, tanh_cells, Wx, Wh, order, n_active, _ = cache
+    stacked, gates, tanh_cells, W, order, n_active, _ = cache
     T, H, N = tanh_cells.shape
-    D = Wx.shape[0]
+    D = W.shape[1] - H - 1
     dtype = gates.dtype
     if np.shape(dH) != (N, T, H):
         raise ValueError(f"dH must have shape {(N, T, H)}; got {np.shape(dH)}.")
@@ -411,8 +423,10 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
         dH_steps = np.take(
             dH_steps, order, axis=2, out=ws.empty("dH", (T, H, N), dtype), mode="clip"
         )  # "clip": order is valid, and the default mode would copy through a buffer
-    Wh_int = _internal_order(Wh)
-    Wx_int = _internal_order(Wx) if need_dX else None  # once, not once a block
+    # The folded weights' recurrent and input columns, transposed: the sigmoid blocks are
+    # negated here as in the gradients dZ (see _derivative_factors). C-ordered, as forward.
+    Wh_int = np.ascontiguousarray(W[:, :H].T)
+    Wx_int = np.ascontiguousarray(W[:, H : H + D].T) if need_dX else None
     n_at = [N] * T if n_active is None else n_active.tolist()  # Python ints slice faster
 
     step_bytes = max(1, 6 * H * N * gates.itemsize)
@@ -484,13 +498,20 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
             dX_steps[start:stop] = dX_block.transpose(1, 0, 2)
         dc_next[...] = dc_prev[0]
 
-    dW_pub = np.empty((H + D + 1, 4 * H), dtype=dtype)
-    dW_pub.reshape(H + D + 1, 4, H)[:, _INTERNAL_BLOCKS] = dW.T.reshape(H + D + 1, 4, H)
+    # dW is the gradient of the folded weights: undo the sigmoid blocks' sign and order.
+    R = H + D + 1
+    dW_blocks = dW.reshape(4, H, R)
+    dW_blocks *= _BLOCK_SIGNS[dtype]
+    dW_pub = np.empty((R, 4 * H), dtype=dtype)
+    dW_pub.reshape(R, 4, H)[:, _INTERNAL_BLOCKS] = dW.T.reshape(R, 4, H)
     dX = (
         None
         if dX_steps is None
         else _batch_major(dX_steps, order, ws.empty("dX", (N, T, D), dtype))
     )
-    dh0 = _batch_major(dh[None], order)[:, 0]
-    dc0 = _batch_major(dc_next[None], order)[:, 0]  # dc_prev of step 0
+    if order is None:
+        dh0, dc0 = dh.T.copy(), dc_next.T.copy()
+    else:
+        dh0 = _batch_major(dh[None], order)[:, 0]
+        dc0 = _batch_major(dc_next[None], order)[:, 0]  # dc_prev of step 0
     return dX, dW_pub[H : H + D], dW_pub[:H], dW_pub[H + D], dh0, dc0

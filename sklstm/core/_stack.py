@@ -193,7 +193,7 @@ def lstm_stack_backward(dH, cache, need_dX=True, workspace=None):
     for k in range(len(cache.layer_caches) - 1, -1, -1):
         caches = cache.layer_caches[k]
         want_dX = need_dX or k > 0
-        splits = np.split(dH, len(caches), axis=-1)
+        splits = [dH] if len(caches) == 1 else np.split(dH, len(caches), axis=-1)
         d_inputs = None
         layer_grads = []
         for direction, (dH_dir, layer_cache) in enumerate(zip(splits, caches)):
