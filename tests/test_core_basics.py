@@ -1,5 +1,7 @@
 """Dtypes, initialisation and input checks of the core."""
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -112,3 +114,15 @@ def test_workspace_reuses_and_grows_with_slack():
     assert ws.empty("x", (4, 10), np.float64).dtype == np.float64  # another dtype: replaced
     assert not ws.zeros("y", (3, 3), np.float32).any()
     assert ws.child("layer") is ws.child("layer") and ws.child("layer") is not ws
+
+
+def test_workspace_repeats_a_request_and_frees_what_it_replaces():
+    ws = Workspace()
+    a = ws.empty("x", (4, 10), np.float32)
+    assert ws.empty("x", (4, 10), np.float32) is a  # every full minibatch asks the same
+    b = ws.empty("x", (2, 20), np.float32)
+    assert b.shape == (2, 20) and np.shares_memory(a, b)
+    buffer = weakref.ref(a.base)
+    del a, b
+    assert ws.empty("x", (100,), np.float32).shape == (100,)  # grows: a new buffer
+    assert buffer() is None  # the old one is not kept alive by the last request

@@ -99,7 +99,7 @@ class LSTMCache(NamedTuple):
         T, H = self.tanh_cells.shape[:2]
         N = self.gates.shape[2]
         blocks = self.gates[:T, : 4 * H].reshape(T, 4, H, N)
-        ifgo = blocks[:, np.argsort(_INTERNAL_BLOCKS)].reshape(T, 4 * H, N)
+        ifgo = blocks[:, _PUBLIC_BLOCKS].reshape(T, 4 * H, N)
         return _batch_major(ifgo, self.order)
 
     def cell_states(self):
@@ -114,7 +114,9 @@ class LSTMCache(NamedTuple):
 
 
 # Position in the public order i, f, g, o of each internal gate block o, i, f, g.
-_INTERNAL_BLOCKS = [3, 0, 1, 2]
+_INTERNAL_BLOCKS = np.array([3, 0, 1, 2])
+# Internal position of each public gate block i, f, g, o.
+_PUBLIC_BLOCKS = np.argsort(_INTERNAL_BLOCKS)
 # Sign of each internal block in the folded weights: -1 for the sigmoids, which exp(-z) reads.
 _BLOCK_SIGNS = {
     np.dtype(t): np.array([-1, -1, -1, 1], dtype=t)[:, None, None] for t in (np.float32, np.float64)
@@ -498,19 +500,20 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
             dX_steps[start:stop] = dX_block.transpose(1, 0, 2)
         dc_next[...] = dc_prev[0]
 
-    # dW is the gradient of the folded weights: undo the sigmoid blocks' sign and order.
+    # dW is the gradient of the folded weights: undo the sigmoid blocks' sign and order
+    # (one gather of whole blocks times the signs), then transpose.
     R = H + D + 1
-    dW_blocks = dW.reshape(4, H, R)
-    dW_blocks *= _BLOCK_SIGNS[dtype]
-    dW_pub = np.empty((R, 4 * H), dtype=dtype)
-    dW_pub.reshape(R, 4, H)[:, _INTERNAL_BLOCKS] = dW.T.reshape(R, 4, H)
+    public = np.empty((4, H, R), dtype=dtype)
+    signs = _BLOCK_SIGNS[dtype]
+    np.multiply(dW.reshape(4, H, R)[_PUBLIC_BLOCKS], signs[_PUBLIC_BLOCKS], out=public)
+    dW_pub = public.reshape(4 * H, R).T.copy()
     dX = (
         None
         if dX_steps is None
         else _batch_major(dX_steps, order, ws.empty("dX", (N, T, D), dtype))
     )
     if order is None:
-        dh0, dc0 = dh.T.copy(), dc_next.T.copy()
+        dh0, dc0 = dh.T, dc_next.T  # this call's own arrays: views are safe
     else:
         dh0 = _batch_major(dh[None], order)[:, 0]
         dc0 = _batch_major(dc_next[None], order)[:, 0]  # dc_prev of step 0

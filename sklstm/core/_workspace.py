@@ -38,6 +38,7 @@ class Workspace:
 
     def __init__(self):
         self._arrays = {}
+        self._last = {}  # the last array handed out under each name
         self._children = {}
 
     def empty(self, name, shape, dtype):
@@ -57,6 +58,9 @@ class Workspace:
         array : ndarray
             C-contiguous, of the given shape and dtype.
         """
+        last = self._last.get(name)
+        if last is not None and last.shape == shape and last.dtype == dtype:
+            return last  # the same request as last time (every full minibatch of a fit)
         dtype = np.dtype(dtype)
         size = math.prod(shape)
         flat = self._arrays.get(name)
@@ -65,10 +69,12 @@ class Workspace:
             # 1/8 more, so that it is not replaced again and again, each time leaving a
             # hole in the heap. The old one goes first, so that the two never coexist.
             grows = flat is not None and flat.dtype == dtype
-            del flat
+            del flat, last
             self._arrays.pop(name, None)
+            self._last.pop(name, None)
             self._arrays[name] = np.empty(size + size // 8 if grows else size, dtype)
-        return self._arrays[name][:size].reshape(shape)
+        self._last[name] = array = self._arrays[name][:size].reshape(shape)
+        return array
 
     def zeros(self, name, shape, dtype):
         """Like :meth:`empty`, filled with zeros.
