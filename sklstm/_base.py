@@ -650,7 +650,7 @@ class BaseLSTM(BaseEstimator):
         )
         loss, d_out = self._loss(out, Y, W / total)
         grads = network.backward(params, d_out, cache, workspace)
-        scale = self.alpha and self.alpha / sw.sum()
+        scale = self.alpha and float(self.alpha / sw.sum())  # float: no float64 promotion
         if scale:
             for p, g in zip(params, grads):
                 if p.ndim == 2:

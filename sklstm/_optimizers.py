@@ -5,6 +5,8 @@ momentum/Nesterov and the 'constant', 'invscaling', 'adaptive' schedules; Adam
 of Kingma & Ba 2015).
 """
 
+import math
+
 import numpy as np
 
 __all__ = ["SGDOptimizer", "AdamOptimizer", "clip_by_global_norm"]
@@ -125,7 +127,10 @@ class AdamOptimizer(_Optimizer):
         """Take one Adam step."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        step = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        # A Python float: a NumPy float64 would promote the float32 update to float64
+        # (NEP 50), which costs 1.4-1.7x the time of the whole step and changes nothing
+        # the float32 parameters can hold.
+        step = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         m, v = self.m, self.v
         g = np.concatenate([grad.ravel() for grad in grads])
         m *= b1
