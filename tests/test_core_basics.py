@@ -126,3 +126,13 @@ def test_workspace_repeats_a_request_and_frees_what_it_replaces():
     del a, b
     assert ws.empty("x", (100,), np.float32).shape == (100,)  # grows: a new buffer
     assert buffer() is None  # the old one is not kept alive by the last request
+
+
+def test_workspace_reuse_keeps_a_value_for_the_same_arrays_only():
+    ws = Workspace()
+    a, b = ws.empty("a", (2,), np.float32), ws.empty("b", (3,), np.float32)
+    first = ws.reuse("views", (a, b), lambda: [a[:1]])
+    assert ws.reuse("views", (a, b), lambda: [b[:1]]) is first
+    second = ws.reuse("views", (b, a), lambda: [b[:1]])
+    assert second is not first and np.shares_memory(second[0], b)  # other arrays: made anew
+    assert ws.reuse("views", (b, a), lambda: None) is second

@@ -276,7 +276,7 @@ def lstm_forward(
     if c0 is not None:
         gates[0, 4 * H :] = _step_major(np.asarray(c0, dtype)[:, None], order)[0]
     tanh_cells = alloc("tanh_cells", (kept, H, N), dtype)
-    products = np.empty((2 * H, N), dtype=dtype)
+    products = ws.empty("products", (2 * H, N), dtype)
     # Each step's views, from iterators over the buffers (see _cut).
     cols = None if n_active is None else [(..., slice(None, n)) for n in n_active.tolist()]
 
@@ -286,19 +286,28 @@ def lstm_forward(
             return _cut(A[ahead : T + ahead], cols)
         return _cut(islice(cycle((A[ahead], A[1 - ahead])), T), cols)
 
-    views = zip(
-        _cut(stacked[:T], cols),  # [h_{t-1}; x_t; 1]
-        slots(gates[:, : 4 * H]),  # z
-        slots(gates[:, : 3 * H]),  # o, i, f
-        slots(gates[:, 3 * H : 4 * H]),  # g
-        slots(gates[:, H : 3 * H]),  # i, f
-        slots(gates[:, 3 * H :]),  # g, c_{t-1}
-        slots(gates[:, :H]),  # o
-        slots(gates[:, 4 * H :], ahead=1),  # c_t
-        slots(tanh_cells) if keep_cache else _cut(repeat(tanh_cells[0], T), cols),
-        _cut(stacked[1:, :H], cols),  # h_t
-        *(_cut(repeat(P, T), cols) for P in (products, products[:H], products[H:])),
-    )
+    def step_views():
+        return zip(
+            _cut(stacked[:T], cols),  # [h_{t-1}; x_t; 1]
+            slots(gates[:, : 4 * H]),  # z
+            slots(gates[:, : 3 * H]),  # o, i, f
+            slots(gates[:, 3 * H : 4 * H]),  # g
+            slots(gates[:, H : 3 * H]),  # i, f
+            slots(gates[:, 3 * H :]),  # g, c_{t-1}
+            slots(gates[:, :H]),  # o
+            slots(gates[:, 4 * H :], ahead=1),  # c_t
+            slots(tanh_cells) if keep_cache else _cut(repeat(tanh_cells[0], T), cols),
+            _cut(stacked[1:, :H], cols),  # h_t
+            *(_cut(repeat(P, T), cols) for P in (products, products[:H], products[H:])),
+        )
+
+    if ragged or T > _KEPT_VIEWS_MAX_STEPS:
+        views = step_views()
+    else:
+        # The next minibatch of the same shape gets the same buffers from the workspace,
+        # hence the same views: keep them, as a list (about 2 KB a step).
+        key = (stacked, gates, tanh_cells, products)
+        views = ws.reuse(("step views", keep_cache), key, lambda: list(step_views()))
     one = _ONES[dtype]
 
     with np.errstate(over="ignore", under="ignore"):
@@ -359,6 +368,10 @@ def _derivative_factors(gates, tanh_cells, steps, K, G):
         K[row] *= scale  # dc per dh: o tanh'(c);  dz_g per dc: i tanh'(z_g)
     K[5] = f  # dc_prev per dc: f
 
+
+# Longest sequences whose forward step views a workspace keeps for the next call (their
+# lists cost about 2 KB a step: at most 0.5 MB a layer).
+_KEPT_VIEWS_MAX_STEPS = 256
 
 # Steps whose derivative factors are computed at once in the backward pass: a block that
 # stays in cache while the loop reads it (PERF_NOTES: about 512 KB).
@@ -470,6 +483,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
         cols = None
         if n_active is not None:
             cols = [(..., slice(None, n)) for n in reversed(n_at[start:stop])]
+
         views = zip(
             n_at[start:stop][::-1],
             has_dH[start:stop][::-1],

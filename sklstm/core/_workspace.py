@@ -39,6 +39,7 @@ class Workspace:
     def __init__(self):
         self._arrays = {}
         self._last = {}  # the last array handed out under each name
+        self._kept = {}  # what reuse() keeps: name -> (key, value)
         self._children = {}
 
     def empty(self, name, shape, dtype):
@@ -97,6 +98,31 @@ class Workspace:
         array.fill(0)
         return array
 
+    def reuse(self, name, key, make):
+        """What ``make()`` returned for the last request of ``name`` with this ``key``.
+
+        Parameters
+        ----------
+        name : hashable
+            Names what is kept.
+        key : tuple
+            What the value was made from, compared item by item by identity (arrays this
+            workspace handed out: the same objects mean the same buffers and shapes).
+        make : callable
+            Makes the value when nothing is kept under ``name`` for ``key``.
+
+        Returns
+        -------
+        value : object
+            The kept value, or a new one, then kept.
+        """
+        kept = self._kept.get(name)
+        if kept is not None and len(kept[0]) == len(key):
+            if all(a is b for a, b in zip(kept[0], key)):
+                return kept[1]
+        self._kept[name] = (key, make())
+        return self._kept[name][1]
+
     def child(self, key):
         """The workspace of a part (a layer, a direction), created on first use.
 
@@ -123,6 +149,9 @@ class _Fresh(Workspace):
 
     def zeros(self, name, shape, dtype):
         return np.zeros(shape, dtype)
+
+    def reuse(self, name, key, make):
+        return make()
 
     def child(self, key):
         return self
