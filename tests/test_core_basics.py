@@ -136,3 +136,6 @@ def test_workspace_reuse_keeps_a_value_for_the_same_arrays_only():
     second = ws.reuse("views", (b, a), lambda: [b[:1]])
     assert second is not first and np.shares_memory(second[0], b)  # other arrays: made anew
     assert ws.reuse("views", (b, a), lambda: None) is second
+    flags = ws.reuse("flags", (a, (True, False)), lambda: [0])
+    assert ws.reuse("flags", (a, (True, False)), lambda: [1]) is flags  # others by equality
+    assert ws.reuse("flags", (a, (False, False)), lambda: [1]) == [1]

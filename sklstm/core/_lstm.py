@@ -468,9 +468,9 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     group = max(1, min(block, _PRODUCT_BLOCK_BYTES // per_step))
     step_dWs = ws.empty("step_dW", (group, 4 * H, H + D + 1), dtype)
     dX_steps = ws.empty("dX_steps", (T, D, N), dtype) if need_dX else None
-    dh = np.zeros((H, N), dtype=dtype)
-    dc = np.empty((H, N), dtype=dtype)
-    dc_next = np.zeros((H, N), dtype=dtype)  # dc_prev of the step after the block
+    dh = ws.zeros("dh", (H, N), dtype)
+    dc = ws.empty("dc", (H, N), dtype)
+    dc_next = ws.zeros("dc_next", (H, N), dtype)  # dc_prev of the step after the block
     for stop in range(T, 0, -block):
         start = max(0, stop - block)
         L = stop - start
@@ -484,14 +484,23 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
         if n_active is not None:
             cols = [(..., slice(None, n)) for n in reversed(n_at[start:stop])]
 
-        views = zip(
-            n_at[start:stop][::-1],
-            has_dH[start:stop][::-1],
-            *(_cut(A[back], cols) for A in (dH_steps[start:stop], K_h, dZ_h, dc_h, K_c, dZ_c)),
-            _cut(chain((dc_next,), dc_prev[1:L][::-1]), cols),  # the next step's dc_prev
-            _cut(dZ_gates[back], cols),
-            *(_cut(repeat(A, L), cols) for A in (dh, dc)),
-        )
+        incoming = has_dH[start:stop][::-1]
+
+        def step_views():
+            return zip(
+                n_at[start:stop][::-1],
+                incoming,
+                *(_cut(A[back], cols) for A in (dH_steps[start:stop], K_h, dZ_h, dc_h, K_c, dZ_c)),
+                _cut(chain((dc_next,), dc_prev[1:L][::-1]), cols),  # the next step's dc_prev
+                _cut(dZ_gates[back], cols),
+                *(_cut(repeat(A, L), cols) for A in (dh, dc)),
+            )
+
+        if n_active is not None or T > _KEPT_VIEWS_MAX_STEPS:
+            views = step_views()
+        else:  # as in the forward pass: the same buffers as last time, the same views
+            key = (dH, K, dZ, dh, dc, dc_next, tuple(incoming))
+            views = ws.reuse(("step views", start, stop), key, lambda: list(step_views()))
         for n, add_dH, dH_t, K_h_t, dZ_h_t, dc_h_t, K_c_t, dZ_c_t, later, dz, dh_t, dc_t in views:
             if n == 0:
                 continue
@@ -526,7 +535,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
         else _batch_major(dX_steps, order, ws.empty("dX", (N, T, D), dtype))
     )
     if order is None:
-        dh0, dc0 = dh.T, dc_next.T  # this call's own arrays: views are safe
+        dh0, dc0 = dh.T.copy(), dc_next.T.copy()  # copies: both live in the workspace
     else:
         dh0 = _batch_major(dh[None], order)[:, 0]
         dc0 = _batch_major(dc_next[None], order)[:, 0]  # dc_prev of step 0

@@ -106,8 +106,9 @@ class Workspace:
         name : hashable
             Names what is kept.
         key : tuple
-            What the value was made from, compared item by item by identity (arrays this
-            workspace handed out: the same objects mean the same buffers and shapes).
+            What the value was made from, compared item by item: arrays by identity (arrays
+            this workspace handed out: the same objects mean the same buffers and shapes),
+            anything else by equality.
         make : callable
             Makes the value when nothing is kept under ``name`` for ``key``.
 
@@ -118,7 +119,7 @@ class Workspace:
         """
         kept = self._kept.get(name)
         if kept is not None and len(kept[0]) == len(key):
-            if all(a is b for a, b in zip(kept[0], key)):
+            if all(a is b or (type(a) is not np.ndarray and a == b) for a, b in zip(kept[0], key)):
                 return kept[1]
         self._kept[name] = (key, make())
         return self._kept[name][1]
