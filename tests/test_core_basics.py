@@ -122,10 +122,11 @@ def test_workspace_repeats_a_request_and_frees_what_it_replaces():
     assert ws.empty("x", (4, 10), np.float32) is a  # every full minibatch asks the same
     b = ws.empty("x", (2, 20), np.float32)
     assert b.shape == (2, 20) and np.shares_memory(a, b)
+    ws.reuse("views", (a,), [a[:1]].copy)  # views of the buffer, kept
     buffer = weakref.ref(a.base)
     del a, b
     assert ws.empty("x", (100,), np.float32).shape == (100,)  # grows: a new buffer
-    assert buffer() is None  # the old one is not kept alive by the last request
+    assert buffer() is None  # the old one is kept alive neither by the last request nor views
 
 
 def test_workspace_reuse_keeps_a_value_for_the_same_arrays_only():

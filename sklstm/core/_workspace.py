@@ -73,6 +73,7 @@ class Workspace:
             del flat, last
             self._arrays.pop(name, None)
             self._last.pop(name, None)
+            self._kept.clear()  # kept views may hold the old buffer
             self._arrays[name] = np.empty(size + size // 8 if grows else size, dtype)
         self._last[name] = array = self._arrays[name][:size].reshape(shape)
         return array
