@@ -534,9 +534,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
         if dX_steps is None
         else _batch_major(dX_steps, order, ws.empty("dX", (N, T, D), dtype))
     )
-    if order is None:
-        dh0, dc0 = dh.T.copy(), dc_next.T.copy()  # copies: both live in the workspace
-    else:
-        dh0 = _batch_major(dh[None], order)[:, 0]
-        dc0 = _batch_major(dc_next[None], order)[:, 0]  # dc_prev of step 0
+    # New arrays (dh and dc_next live in the workspace).
+    dh0 = _batch_major(dh[None], order)[:, 0]
+    dc0 = _batch_major(dc_next[None], order)[:, 0]  # dc_prev of step 0
     return dX, dW_pub[H : H + D], dW_pub[:H], dW_pub[H + D], dh0, dc0
