@@ -121,6 +121,8 @@ _PUBLIC_BLOCKS = np.argsort(_INTERNAL_BLOCKS)
 _BLOCK_SIGNS = {
     np.dtype(t): np.array([-1, -1, -1, 1], dtype=t)[:, None, None] for t in (np.float32, np.float64)
 }
+# The same signs in the public order i, f, g, o (for the weight gradients).
+_PUBLIC_SIGNS = {dtype: signs[_PUBLIC_BLOCKS] for dtype, signs in _BLOCK_SIGNS.items()}
 # 1 as a 0-d array: adding one costs half what adding a Python float does.
 _ONES = {np.dtype(t): np.ones((), dtype=t) for t in (np.float32, np.float64)}
 
@@ -526,8 +528,7 @@ def lstm_backward(dH, cache, need_dX=True, workspace=None):
     # (one gather of whole blocks times the signs), then transpose.
     R = H + D + 1
     public = np.empty((4, H, R), dtype=dtype)
-    signs = _BLOCK_SIGNS[dtype]
-    np.multiply(dW.reshape(4, H, R)[_PUBLIC_BLOCKS], signs[_PUBLIC_BLOCKS], out=public)
+    np.multiply(dW.reshape(4, H, R)[_PUBLIC_BLOCKS], _PUBLIC_SIGNS[dtype], out=public)
     dW_pub = public.reshape(4 * H, R).T.copy()
     dX = (
         None
