@@ -10,20 +10,17 @@ Accepted X:
   one feature) of different lengths: padded here, and masked by the core.
 """
 
-from typing import NamedTuple
-
 import numpy as np
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
-__all__ = ["Sequences", "validate_sequences", "is_ragged"]
+from .core import Sequences
 
-
-class Sequences(NamedTuple):
-    """A padded batch: ``X (n_samples, n_timesteps, n_features)`` and lengths (None if full)."""
-
-    X: np.ndarray
-    lengths: np.ndarray | None
+__all__ = [
+    "check_sample_weight", "is_ragged", "pad_steps", "real_steps", "split_steps", "step_counts",
+    "validate_sequence_targets", "validate_sequences", "validation_split",
+]  # fmt: skip
 
 
 def is_ragged(X):
@@ -184,3 +181,69 @@ def validate_sequence_targets(y, batch, *, numeric):
     if numeric:
         y_real = check_array(y_real, ensure_2d=False, dtype=np.float64, input_name="y")
     return y_real
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as a float64 array of ``n_samples`` finite, non-negative weights."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, float(sw))
+    if sw.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight has shape {sw.shape}; expected (n_samples,) = ({n_samples},)."
+        )
+    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if sw.sum() <= 0:
+        raise ValueError("sample_weight sums to zero: at least one sample needs weight > 0.")
+    return sw
+
+
+def step_counts(batch):
+    """Real steps of each sequence of a padded batch."""
+    N, T, _ = batch.X.shape
+    return np.full(N, T) if batch.lengths is None else batch.lengths
+
+
+def real_steps(A, batch):
+    """Per-step values ``A (n_samples, n_timesteps, ...)`` at the real steps, sequence after
+    sequence."""
+    N, T = A.shape[:2]
+    if batch.lengths is None:
+        return A.reshape((N * T,) + A.shape[2:])
+    return A[np.arange(T) < batch.lengths[:, None]]
+
+
+def pad_steps(values, batch):
+    """Values of the real steps, sequence after sequence, back in a padded array.
+
+    Returns the padded ``(n_samples, n_timesteps, n_values)`` array (zero at padded
+    steps) and the mask of real steps.
+    """
+    N, T, _ = batch.X.shape
+    real = np.arange(T) < step_counts(batch)[:, None]
+    padded = np.zeros((N, T, values.shape[1]))
+    padded[real] = values
+    return padded, real
+
+
+def split_steps(pred, batch):
+    """Per-step predictions of a ragged batch as a list of per-sequence arrays."""
+    return [pred[k, :n] for k, n in enumerate(step_counts(batch))]
+
+
+def validation_split(n, n_val, fraction, random_state, labels=None):
+    """Rows to train on and rows held out, stratified by ``labels`` where that is possible.
+
+    ``n_val`` is the number of the ``n`` rows that ``train_test_split`` holds out for
+    ``fraction``; ``labels`` gives the class of each row (None: not stratified).
+    """
+    if labels is not None:
+        counts = np.unique(labels, return_counts=True)[1]
+        if counts.min() < 2 or min(n_val, n - n_val) < len(counts):
+            labels = None  # no stratified split exists: hold out at random
+    return train_test_split(
+        np.arange(n), test_size=fraction, random_state=random_state, stratify=labels
+    )

@@ -137,9 +137,9 @@ CASES = [
 
 def machine():
     """The BLAS kernel and NumPy version that decide the floating-point work."""
-    blas = [f"{i['internal_api']} {i['version']} {i.get('architecture')}" for i in
-            threadpool_info() if i["user_api"] == "blas"]  # fmt: skip
-    return f"numpy {np.__version__}; " + "; ".join(blas)
+    blas = {f"{i['internal_api']} {i['version']} {i.get('architecture')}" for i in
+            threadpool_info() if i["user_api"] == "blas"}  # fmt: skip
+    return f"numpy {np.__version__}; " + "; ".join(sorted(blas))
 
 
 if __name__ == "__main__":

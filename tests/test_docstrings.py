@@ -17,13 +17,17 @@ from numpydoc.validate import validate  # noqa: E402
 
 import sklstm  # noqa: E402
 import sklstm.core  # noqa: E402
+import sklstm.layers  # noqa: E402
+import sklstm.network  # noqa: E402
+
+MODULES = (sklstm, sklstm.core, sklstm.layers, sklstm.network)
 
 EXCLUDED = {"ES01", "SA01", "EX01", "RT02"}
 
 
 def public_names():
     names = []
-    for module in (sklstm, sklstm.core):
+    for module in MODULES:
         for name in module.__all__:
             obj = getattr(module, name)
             names.append(f"{module.__name__}.{name}")
@@ -47,9 +51,7 @@ def test_numpydoc_validation(name):
     assert not errors, errors
 
 
-@pytest.mark.parametrize(
-    "name", [f"{m.__name__}.{name}" for m in (sklstm, sklstm.core) for name in m.__all__]
-)
+@pytest.mark.parametrize("name", [f"{m.__name__}.{name}" for m in MODULES for name in m.__all__])
 def test_public_classes_and_functions_have_examples(name):
     codes = [code for code, _ in validate(name)["errors"]]
     assert "EX01" not in codes, f"{name} has no Examples section"

@@ -139,6 +139,18 @@ def test_per_step_targets_for_ragged_input():
         model.fit(seqs, [y[:-1] for y in ys])
 
 
+def test_per_step_targets_train_in_minibatches_shorter_than_the_longest_sequence():
+    # A minibatch is cut to its own longest sequence; its per-step targets must be too
+    # (this crashed with a broadcast error when a minibatch missed the longest sequence).
+    rng = np.random.RandomState(5)
+    seqs = [rng.standard_normal((n, 1)) for n in [3] * 8 + [12]]
+    ys = [np.cumsum(s[:, 0]) for s in seqs]
+    model = LSTMRegressor(return_sequences=True, batch_size=2, **FAST).fit(seqs, ys)
+    assert len(model.loss_curve_) == FAST["max_iter"]
+    assert np.all(np.isfinite(model.loss_curve_))
+    assert [p.shape for p in model.predict(seqs)] == [(3,)] * 8 + [(12,)]
+
+
 def test_per_step_classification_probabilities():
     rng = np.random.RandomState(4)
     X = rng.standard_normal((40, 5, 1))

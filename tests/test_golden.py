@@ -20,7 +20,8 @@ def test_fit_and_predictions_are_bit_identical(case):
     got = case()
     names = sorted(k.split("/", 1)[1] for k in STORED.files if k.startswith(case.__name__ + "/"))
     assert sorted(got) == names
-    same_work = str(STORED["machine"]) == machine()
+    stored_machine = "; ".join(sorted(str(STORED["machine"]).split("; ")))
+    same_work = stored_machine == machine()
     for name in names:
         expected = STORED[f"{case.__name__}/{name}"]
         if same_work:
@@ -28,4 +29,4 @@ def test_fit_and_predictions_are_bit_identical(case):
         else:
             # Another BLAS kernel or NumPy release orders sums differently; the
             # arithmetic can then only be compared to rounding (float32 training).
-            np.testing.assert_allclose(got[name], expected, rtol=1e-3, atol=1e-4, err_msg=name)
+            np.testing.assert_allclose(got[name], expected, rtol=1e-4, atol=1e-5, err_msg=name)

@@ -3,9 +3,31 @@
 import numpy as np
 import pytest
 
-from sklstm._network import LSTMNetwork
 from sklstm.core import Workspace
+from sklstm.layers import LSTM, Dense, Dropout, Readout
+from sklstm.network import Network
 from tests.test_core_gradients import numerical_gradient, relative_error
+
+
+def lstm_network(hidden, n_outputs, bidirectional=False, pooling="last", return_sequences=False,
+                dropout=0.0):  # fmt: skip
+    """The layers the estimators list: LSTM (and dropout) layers, a readout, a dense head."""
+    layers = []
+    for n_hidden in hidden:
+        layers += [LSTM(n_hidden, bidirectional)] + ([Dropout(dropout)] if dropout else [])
+    if not return_sequences:
+        layers.append(Readout(pooling, backward_half=bidirectional))
+    return Network(layers + [Dense(n_outputs)])
+
+
+def top(cache):
+    """The top LSTM layer's states, as the readout read them."""
+    return cache[-2].H
+
+
+def features(cache):
+    """The vectors the head read."""
+    return cache[-1]
 
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max", "concat"])
@@ -13,7 +35,7 @@ from tests.test_core_gradients import numerical_gradient, relative_error
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_network_gradients(pooling, bidirectional, return_sequences):
     rng = np.random.RandomState(0)
-    net = LSTMNetwork((3, 2), 2, bidirectional, pooling, return_sequences, dropout=0.3)
+    net = lstm_network((3, 2), 2, bidirectional, pooling, return_sequences, dropout=0.3)
     params = net.init_params(2, rng)
     X = rng.standard_normal((3, 5, 2))
     lengths = np.array([5, 2, 4])
@@ -36,28 +58,28 @@ def test_network_gradients(pooling, bidirectional, return_sequences):
 
 def test_bidirectional_last_reads_both_ends():
     rng = np.random.RandomState(1)
-    net = LSTMNetwork((3,), 1, bidirectional=True, pooling="last")
+    net = lstm_network((3,), 1, bidirectional=True, pooling="last")
     params = net.init_params(1, rng)
     X = rng.standard_normal((1, 6, 1))
     _, cache = net.forward(params, X, np.array([4]))
-    H = cache.top
-    np.testing.assert_array_equal(cache.features[0, :3], H[0, 3, :3])
-    np.testing.assert_array_equal(cache.features[0, 3:], H[0, 0, 3:])
+    H = top(cache)
+    np.testing.assert_array_equal(features(cache)[0, :3], H[0, 3, :3])
+    np.testing.assert_array_equal(features(cache)[0, 3:], H[0, 0, 3:])
 
 
 def test_concat_pooling_is_last_mean_max_side_by_side():
     rng = np.random.RandomState(2)
     X = rng.standard_normal((3, 6, 2))
     lengths = np.array([6, 3, 5])
-    concat = LSTMNetwork((4,), 1, pooling="concat")
+    concat = lstm_network((4,), 1, pooling="concat")
     params = concat.init_params(2, rng)
     _, cache = concat.forward(params, X, lengths)
-    assert cache.features.shape == (3, 12) and params[-2].shape == (12, 1)
+    assert features(cache).shape == (3, 12) and params[-2].shape == (12, 1)
     for k, pooling in enumerate(["last", "mean", "max"]):
-        single = LSTMNetwork((4,), 1, pooling=pooling)
+        single = lstm_network((4,), 1, pooling=pooling)
         _, single_cache = single.forward(params[:3] + [params[-2][4 * k : 4 * k + 4], params[-1]],
                                          X, lengths)  # fmt: skip
-        np.testing.assert_array_equal(cache.features[:, 4 * k : 4 * k + 4], single_cache.features)
+        np.testing.assert_array_equal(features(cache)[:, 4 * k : 4 * k + 4], features(single_cache))
 
 
 @pytest.mark.parametrize("pooling", ["last", "concat"])
@@ -67,7 +89,7 @@ def test_workspace_gives_what_fresh_arrays_give(pooling, bidirectional):
     # training runs them: every output and gradient equals a run on fresh arrays, so no
     # value left in a reused buffer (padding, an earlier longer batch) reaches a result.
     rng = np.random.RandomState(3)
-    net = LSTMNetwork((4, 3), 2, bidirectional, pooling)
+    net = lstm_network((4, 3), 2, bidirectional, pooling)
     params = [p.astype(np.float32) for p in net.init_params(2, rng)]
     batches = [
         (rng.standard_normal((5, 7, 2)) * 3, None),
@@ -88,6 +110,6 @@ def test_workspace_gives_what_fresh_arrays_give(pooling, bidirectional):
         np.testing.assert_array_equal(out_ws, out)
         for g_ws, g in zip(grads_ws, grads):
             np.testing.assert_array_equal(g_ws, g)
-        shared.append(cache_ws.top)
+        shared.append(top(cache_ws))
     # The workspace did reuse its memory: the last batch's states sit where the second's did.
     assert np.shares_memory(shared[1], shared[4])

@@ -12,7 +12,7 @@ import skops.io as sio
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._network import LSTMNetwork
+from sklstm.network import Network
 
 rng = np.random.RandomState(0)
 X3 = rng.standard_normal((20, 5, 2))
@@ -164,7 +164,7 @@ def test_error_raised_inside_training_leaves_model_unchanged(monkeypatch):
     def broken(self, *args, **kwargs):
         raise RuntimeError("callback failed")
 
-    monkeypatch.setattr(LSTMNetwork, "backward", broken)
+    monkeypatch.setattr(Network, "backward", broken)
     with pytest.raises(RuntimeError, match="callback failed"):
         model.fit(X3, Y)
     monkeypatch.undo()
@@ -212,7 +212,7 @@ def test_diverging_warm_start_keeps_first_fit_bit_for_bit():
 def test_divergence_after_progress_fails_and_restores(monkeypatch):
     model = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=10, tol=0, random_state=0)
     calls = {"n": 0}
-    real = LSTMNetwork.backward
+    real = Network.backward
 
     def poisoned(self, params, d_out, cache, workspace=None):
         calls["n"] += 1
@@ -221,7 +221,7 @@ def test_divergence_after_progress_fails_and_restores(monkeypatch):
             grads[0][...] = np.nan
         return grads
 
-    monkeypatch.setattr(LSTMNetwork, "backward", poisoned)
+    monkeypatch.setattr(Network, "backward", poisoned)
     with pytest.raises(ValueError, match="diverged in epoch 4"):
         model.fit(X3, Y)
     assert not hasattr(model, "coefs_")  # a fresh fit that failed leaves no fitted state
@@ -231,7 +231,7 @@ def test_divergence_after_progress_fails_and_restores(monkeypatch):
 def test_keyboard_interrupt_stops_cleanly_and_keeps_a_usable_model(monkeypatch):
     model = LSTMRegressor(hidden_layer_sizes=(4,), batch_size=5, max_iter=50, random_state=0)
     calls = {"n": 0}
-    real = LSTMNetwork.backward
+    real = Network.backward
 
     def interrupted(self, *args):
         calls["n"] += 1
@@ -239,7 +239,7 @@ def test_keyboard_interrupt_stops_cleanly_and_keeps_a_usable_model(monkeypatch):
             raise KeyboardInterrupt
         return real(self, *args)
 
-    monkeypatch.setattr(LSTMNetwork, "backward", interrupted)
+    monkeypatch.setattr(Network, "backward", interrupted)
     with pytest.warns(ConvergenceWarning, match="interrupted by user after 2 complete epochs"):
         model.fit(X3, Y)
     assert model.n_iter_ == 2 and len(model.loss_curve_) == 2

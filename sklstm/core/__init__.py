@@ -10,18 +10,22 @@ four gates in the order input, forget, cell candidate, output (i, f, g, o):
 from ._activations import log_softmax, sigmoid, softmax
 from ._init import init_lstm_params
 from ._lstm import LSTMCache, lstm_backward, lstm_forward
+from ._pooling import pool_backward, pool_forward
 from ._sequences import (
+    Sequences,
     join_steps,
     last_steps,
     last_window,
     resolve_lengths,
     reverse_sequences,
+    take_sequences,
 )
 from ._stack import StackCache, init_lstm_stack, lstm_stack_backward, lstm_stack_forward
 from ._workspace import Workspace
 
 __all__ = [
     "LSTMCache",
+    "Sequences",
     "StackCache",
     "Workspace",
     "init_lstm_params",
@@ -34,8 +38,11 @@ __all__ = [
     "lstm_forward",
     "lstm_stack_backward",
     "lstm_stack_forward",
+    "pool_backward",
+    "pool_forward",
     "resolve_lengths",
     "reverse_sequences",
     "sigmoid",
     "softmax",
+    "take_sequences",
 ]

@@ -5,7 +5,61 @@ and padding after them. The core works on lengths; a boolean mask is accepted
 and turned into lengths here.
 """
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class Sequences(NamedTuple):
+    """A padded batch of sequences and the real steps of each.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_timesteps, n_features)
+        Sequences, right-padded.
+    lengths : ndarray of int, shape (n_samples,), or None
+        Real steps per sequence; None when none is padded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import Sequences
+    >>> Sequences(np.zeros((2, 3, 1)), np.array([3, 1])).lengths.tolist()
+    [3, 1]
+    """
+
+    X: np.ndarray
+    lengths: np.ndarray | None
+
+
+def take_sequences(batch, idx):
+    """Take rows ``idx`` of a padded batch, cut to the longest of them.
+
+    Parameters
+    ----------
+    batch : Sequences
+        Padded batch.
+    idx : ndarray of int or slice
+        Rows to take.
+
+    Returns
+    -------
+    part : Sequences
+        Those rows; their padding beyond the longest of them is dropped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import Sequences, take_sequences
+    >>> batch = Sequences(np.zeros((3, 5, 1)), np.array([5, 2, 3]))
+    >>> part = take_sequences(batch, np.array([1, 2]))
+    >>> part.X.shape, part.lengths.tolist()
+    ((2, 3, 1), [2, 3])
+    """
+    if batch.lengths is None:
+        return Sequences(batch.X[idx], None)
+    lengths = batch.lengths[idx]
+    return Sequences(batch.X[idx, : lengths.max()], lengths)
 
 
 def resolve_lengths(n_samples, n_timesteps, mask=None, lengths=None):

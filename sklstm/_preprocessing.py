@@ -1,0 +1,73 @@
+"""What the network reads: inputs standardized, clipped, and grouped into patches of steps."""
+
+import warnings
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+from ._data import step_counts
+from .core import Sequences, join_steps
+
+__all__ = ["fit_standardization", "network_input", "resolve_patch_size"]
+
+# patch_size='auto' groups steps so that the longest training sequence becomes at most
+# this many steps (chosen in benchmarks/defaults_study.py).
+_AUTO_PATCH_STEPS = 32
+# Without standardize, warn when a feature's root-mean-square exceeds this.
+_LARGE_INPUT = 100.0
+
+
+def resolve_patch_size(patch_size, return_sequences, n_timesteps):
+    """Steps read as one: ``patch_size`` with 'auto' resolved for the training data."""
+    if return_sequences:
+        if patch_size not in ("auto", 1):
+            raise ValueError(
+                f"patch_size={patch_size} cannot be used with return_sequences=True: "
+                "per-step targets need the network to read one step at a time. Use "
+                "patch_size=1 (or 'auto')."
+            )
+        return 1
+    if patch_size == "auto":
+        return max(1, -(-n_timesteps // _AUTO_PATCH_STEPS))
+    return patch_size
+
+
+def fit_standardization(batch, sw, standardize):
+    """Mean and scale of each feature over the real steps, weighted; (None, None) if off.
+
+    Without standardization, warns when a feature is far from [-1, 1].
+    """
+    N, T, D = batch.X.shape
+    counts = step_counts(batch)
+    if batch.lengths is None:
+        X_real = batch.X.reshape(N * T, D)  # every step is real: no boolean gather
+    else:
+        X_real = batch.X[np.arange(T) < counts[:, None]]
+    if standardize:
+        scaler = StandardScaler().fit(X_real, sample_weight=np.repeat(sw, counts))
+        return scaler.mean_, scaler.scale_
+    magnitude = np.sqrt(np.mean(X_real**2, axis=0)).max()
+    if magnitude > _LARGE_INPUT:
+        warnings.warn(
+            f"X has a feature of root-mean-square {magnitude:.3g}. LSTM gates saturate "
+            "on inputs far from [-1, 1], so training may stall. Scale X: set "
+            "standardize=True (the default), or put a StandardScaler before the model "
+            "in a Pipeline for 2D X.",
+            UserWarning,
+        )
+    return None, None
+
+
+def network_input(batch, mean, scale, dtype, patch_size):
+    """The batch as the network reads it: standardized, in ``dtype``, grouped into patches."""
+    X = batch.X
+    if mean is not None:
+        X = (X - mean) / scale
+    dtype = np.dtype(dtype)
+    with np.errstate(over="ignore"):
+        X = X.astype(dtype)  # a copy, clipped in place below
+    # Past sqrt(max) a value saturates every gate anyway; clipping there keeps the
+    # products finite (in float32, 1e39 is already inf) and never adds inf to -inf.
+    limit = np.sqrt(np.finfo(dtype).max)
+    np.clip(X, -limit, limit, out=X)
+    return Sequences(*join_steps(X, patch_size, batch.lengths))
