@@ -1,11 +1,13 @@
-"""A/B: sklstm's fit and predict times at another commit against the working tree.
+"""A/B: sklstm's fit and predict times at one commit against another (or the working tree).
 
 Runs ``bench_vs_torch.py --one sklstm SHAPE`` (its sklstm configuration, each run in its own
-process) with sklstm imported from a checkout of ``--ref`` (A) and from this tree (B),
+process) with sklstm imported from a checkout of ``--ref`` (A) and of ``--b`` (B; this tree
+when not given),
 interleaved run by run so that machine noise hits both alike, and prints the medians and
 the ratio B/A per shape.
 
-Run: ``python benchmarks/ab_vs_commit.py --ref HEAD~1 [--repeats 5] [--epochs 2]``
+Run: ``python benchmarks/ab_vs_commit.py --ref HEAD~1 [--b HEAD] [--repeats 5] [--epochs 2]``
+(leave the machine, and a working tree measured as B, alone while it runs).
 """
 
 import argparse
@@ -34,15 +36,22 @@ def measure(tree, shape_index, epochs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ref", required=True)
+    parser.add_argument("--b", default=None)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "ref"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old),
-                        args.ref], check=True, capture_output=True)  # fmt: skip
+        trees = {"A": (old, args.ref)}
+        new = ROOT if args.b is None else Path(tmp) / "b"
+        if args.b is not None:
+            trees["B"] = (new, args.b)
+        for path, ref in trees.values():
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path),
+                            ref], check=True, capture_output=True)  # fmt: skip
         try:
-            print(f"A = {args.ref}, B = working tree; {args.epochs} epochs, median of "
+            b_name = args.b or "working tree"
+            print(f"A = {args.ref}, B = {b_name}; {args.epochs} epochs, median of "
                   f"{args.repeats} interleaved runs")  # fmt: skip
             print(f"{'n, T, D, H, batch':>24} | {'fit s A':>8} {'fit s B':>8} {'B/A':>5} | "
                   f"{'pred s A':>8} {'pred s B':>8} {'B/A':>5}")  # fmt: skip
@@ -51,7 +60,7 @@ def main():
                 runs = {"A": [], "B": []}
                 for _ in range(args.repeats):
                     runs["A"].append(measure(old, k, args.epochs))
-                    runs["B"].append(measure(ROOT, k, args.epochs))
+                    runs["B"].append(measure(new, k, args.epochs))
                 med = {t: {key: float(np.median([r[key] for r in rs])) for key in rs[0]}
                        for t, rs in runs.items()}  # fmt: skip
                 fit_r = med["B"]["fit_s"] / med["A"]["fit_s"]
@@ -66,8 +75,9 @@ def main():
             geo_p = float(np.exp(np.mean(np.log(pred_ratios))))
             print(f"geometric mean B/A: fit {geo_f:.3f}, predict {geo_p:.3f}")
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
-                           check=True, capture_output=True)  # fmt: skip
+            for path, _ in trees.values():
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                                str(path)], check=True, capture_output=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """What LSTMRegressor and LSTMClassifier share: parameters, validation, and the network.
 
-The estimator describes the network (:meth:`BaseLSTM._network` lists its layers),
+The estimator describes the network (``_architecture.py`` lists its layers),
 turns X and y into arrays the network reads, and hands the work on: to the training
 loop (``_training.py``) to fit, and to the prediction runtime (``_runtime.py``) to
 predict.
@@ -9,7 +9,6 @@ predict.
 import copy
 import warnings
 from numbers import Integral, Real
-from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
@@ -18,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._architecture import build_network, describe
 from ._data import (
     check_sample_weight,
     is_ragged,
@@ -35,29 +35,12 @@ from ._runtime import block_rows, predict_in_blocks
 from ._training import History, TrainingLoop
 from .core import take_sequences
 from .core._pooling import POOLINGS
-from .layers import LSTM, Dense, Dropout, Readout
-from .network import Network
-
-
-class _Architecture(NamedTuple):
-    """What the weights mean: fixed at the first fit (warm_start continues the same network)."""
-
-    hidden: tuple
-    bidirectional: bool
-    pooling: str
-    return_sequences: bool
-    patch_size: object
-    standardize: bool
-    dtype: str
-    linear_steps: object
-    linear_alpha: object
-
 
 _ARCHITECTURE_CHANGED = (
     "hidden_layer_sizes, bidirectional, pooling, return_sequences, patch_size, standardize, "
-    "dtype, linear_steps or linear_alpha changed since the first fit; warm_start and "
-    "partial_fit continue the same network. Set warm_start=False (or clone the estimator) "
-    "to fit a new one."
+    "dtype, conv_filters, conv_kernel_sizes, conv_pool_size, linear_steps or linear_alpha "
+    "changed since the first fit; warm_start and partial_fit continue the same network. "
+    "Set warm_start=False (or clone the estimator) to fit a new one."
 )
 
 # What the training loop records (History), and where the estimator keeps it.
@@ -100,6 +83,9 @@ _PARAMETER_CONSTRAINTS = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "conv_filters": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "conv_kernel_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "conv_pool_size": [Interval(Integral, 1, None, closed="left")],
 }
 
 
@@ -199,14 +185,13 @@ class BaseLSTM(BaseEstimator):
         saved = copy.deepcopy(self.__dict__)
         try:
             first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
-            if not first and self._architecture() != self._fitted_architecture:
+            if not first and describe(self) != self._fitted_architecture:
                 raise ValueError(_ARCHITECTURE_CHANGED)
             batch = validate_sequences(self, X, reset=first)
             Y, W, sw = self._training_targets(y, batch, sample_weight, first)
             if first:
-                self._fitted_architecture = self._architecture()
-                T = batch.X.shape[1]
-                self.patch_size_ = resolve_patch_size(self.patch_size, self.return_sequences, T)
+                self._fitted_architecture = describe(self)
+                self.patch_size_ = resolve_patch_size(self._fitted_architecture, batch.X.shape[1])
                 self._x_mean, self._x_scale = fit_standardization(batch, sw, self.standardize)
                 self._fit_target_transform(Y, W)
             net_input = self._network_input(batch)
@@ -231,36 +216,9 @@ class BaseLSTM(BaseEstimator):
         """Whether the fitted network predicts at every step."""
         return self._fitted_architecture.return_sequences
 
-    def _architecture(self):
-        """What the weights mean; fixed at the first fit, so set_params cannot change it."""
-        return _Architecture(
-            self._hidden_tuple(), self.bidirectional, self.pooling, self.return_sequences,
-            self.patch_size, self.standardize, np.dtype(self.dtype).name,
-            getattr(self, "linear_steps", None), getattr(self, "linear_alpha", None),
-        )  # fmt: skip
-
-    def _hidden_tuple(self):
-        hidden = self.hidden_layer_sizes
-        hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)
-        if not hidden or not all(isinstance(h, Integral) and h > 0 for h in hidden):
-            raise ValueError(
-                f"hidden_layer_sizes must be a positive integer or a non-empty sequence of "
-                f"positive integers; got {self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(h) for h in hidden)
-
     def _network(self):
         """The network the fitted architecture describes, as a list of layers."""
-        arch = self._fitted_architecture
-        layers = []
-        for n_hidden in arch.hidden:
-            layers.append(LSTM(n_hidden, arch.bidirectional))
-            if self.dropout > 0:
-                layers.append(Dropout(self.dropout))
-        if not arch.return_sequences:
-            layers.append(Readout(arch.pooling, backward_half=arch.bidirectional))
-        layers.append(Dense(self.n_outputs_))
-        return Network(layers)
+        return build_network(self._fitted_architecture, self.n_outputs_, self.dropout)
 
     def _network_input(self, batch):
         """The batch as the network reads it: standardized and grouped into patches."""

@@ -17,9 +17,14 @@ _AUTO_PATCH_STEPS = 32
 _LARGE_INPUT = 100.0
 
 
-def resolve_patch_size(patch_size, return_sequences, n_timesteps):
-    """Steps read as one: ``patch_size`` with 'auto' resolved for the training data."""
-    if return_sequences:
+def resolve_patch_size(arch, n_timesteps):
+    """Steps read as one: ``patch_size`` with 'auto' resolved for the training data.
+
+    'auto' makes the longest training sequence at most 32 steps by the time the LSTM
+    reads it, after the convolutional front end's pooling.
+    """
+    patch_size = arch.patch_size
+    if arch.return_sequences:
         if patch_size not in ("auto", 1):
             raise ValueError(
                 f"patch_size={patch_size} cannot be used with return_sequences=True: "
@@ -28,7 +33,8 @@ def resolve_patch_size(patch_size, return_sequences, n_timesteps):
             )
         return 1
     if patch_size == "auto":
-        return max(1, -(-n_timesteps // _AUTO_PATCH_STEPS))
+        shrink = arch.conv_pool_size ** len(arch.conv_filters)
+        return max(1, -(-n_timesteps // (_AUTO_PATCH_STEPS * shrink)))
     return patch_size
 
 

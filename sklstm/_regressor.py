@@ -51,6 +51,18 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         short ones; groups end at each sequence's last step. 'auto' picks the
         smallest size that makes the longest training sequence at most 32
         steps, and 1 with ``return_sequences=True``. See the user guide.
+    conv_filters : int or tuple of int, default=()
+        Filters of each convolution of a front end that reads the sequences before
+        the LSTM: each convolution ('same' padding, stride 1) is followed by layer
+        normalisation, a ReLU and, with ``conv_pool_size > 1``, max pooling over
+        time, so that long sequences reach the LSTM shorter and as local shapes
+        (LSTM-FCN, Karim et al. 2018). Empty: no front end.
+    conv_kernel_sizes : int or tuple of int, default=5
+        Steps each convolution's filters read (Keras' ``kernel_size``): one size
+        for all convolutions, or one per convolution.
+    conv_pool_size : int, default=4
+        Steps per max-pooling run (and stride) after each convolution (Keras'
+        ``pool_size``); 1 keeps every step, as ``return_sequences=True`` needs.
     standardize : bool, default=True
         Scale each feature of X, and each target, to zero mean and unit
         variance (over the training set's real steps, weighted by
@@ -135,8 +147,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     Attributes
     ----------
     coefs_ : list of ndarray
-        Weights: for each layer and direction ``Wx, Wh, b`` (gate blocks
-        i, f, g, o), then the head's ``W_out`` and ``b_out``.
+        Weights: for each convolution its kernel ``W (kernel_size, n_in,
+        filters)`` and bias, then the layer normalisation's scale and shift;
+        for each LSTM layer and direction ``Wx, Wh, b`` (gate blocks i, f, g,
+        o); then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of targets.
     linear_steps_ : int
@@ -194,6 +208,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         dropout=0.0,
         features_per_step=1,
         patch_size="auto",
+        conv_filters=(),
+        conv_kernel_sizes=5,
+        conv_pool_size=4,
         standardize=True,
         linear_steps="auto",
         linear_alpha=10.0,
@@ -224,6 +241,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             hidden_layer_sizes=hidden_layer_sizes, bidirectional=bidirectional,
             pooling=pooling, return_sequences=return_sequences, dropout=dropout,
             features_per_step=features_per_step, patch_size=patch_size,
+            conv_filters=conv_filters, conv_kernel_sizes=conv_kernel_sizes,
+            conv_pool_size=conv_pool_size,
             standardize=standardize, dtype=dtype, solver=solver, alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,

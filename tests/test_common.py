@@ -6,7 +6,8 @@ rounds a row's products depends on where the row sits in a batch. Those two run 
 ``dtype='float64'`` models, every other check on the float32 defaults; the same two
 properties are tested in float32, at its resolution, in test_estimators_api.py. The
 weights check runs without early stopping (on by default in the regressor), whose random
-validation split draws differently from repeated rows.
+validation split draws differently from repeated rows. Every check runs on the defaults and
+again with a convolutional front end.
 """
 
 import pytest
@@ -20,18 +21,26 @@ AT_FLOAT64 = {
 }
 
 
+FRONT_END = {"conv_filters": (4, 4), "conv_kernel_sizes": 3, "conv_pool_size": 2}
+
+
 def _cases():
     for Estimator in (LSTMRegressor, LSTMClassifier):
-        for estimator, check in estimator_checks_generator(Estimator()):
-            name = getattr(check, "func", check).__name__
-            if name in AT_FLOAT64:
-                estimator = Estimator(dtype="float64")
-            if name == "check_sample_weight_equivalence_on_dense_data":
-                # The regressor's early stopping holds out a random share of the sequences,
-                # and repeating a sequence changes which are drawn; the fit is otherwise the
-                # same.
-                estimator.set_params(early_stopping=False)
-            yield pytest.param(estimator, check, id=f"{estimator!r}-{name}")
+        for params in ({}, FRONT_END):
+            yield from _checks(Estimator, params)
+
+
+def _checks(Estimator, params):
+    for estimator, check in estimator_checks_generator(Estimator(**params)):
+        name = getattr(check, "func", check).__name__
+        if name in AT_FLOAT64:
+            estimator = Estimator(dtype="float64", **params)
+        if name == "check_sample_weight_equivalence_on_dense_data":
+            # The regressor's early stopping holds out a random share of the sequences,
+            # and repeating a sequence changes which are drawn; the fit is otherwise the
+            # same.
+            estimator.set_params(early_stopping=False)
+        yield pytest.param(estimator, check, id=f"{estimator!r}-{name}")
 
 
 CASES = list(_cases())
@@ -40,7 +49,7 @@ CASES = list(_cases())
 def test_the_float64_checks_exist():
     # A renamed check would otherwise leave the float64 models with nothing to run.
     float64_ids = [case.id for case in CASES if "float64" in case.id]
-    assert len(float64_ids) == 2 * len(AT_FLOAT64)
+    assert len(float64_ids) == 4 * len(AT_FLOAT64)
 
 
 @pytest.mark.parametrize("estimator, check", CASES)

@@ -8,6 +8,15 @@ four gates in the order input, forget, cell candidate, output (i, f, g, o):
 """
 
 from ._activations import log_softmax, sigmoid, softmax
+from ._conv import (
+    conv1d_backward,
+    conv1d_forward,
+    init_conv1d_params,
+    layer_norm_backward,
+    layer_norm_forward,
+    max_pool_backward,
+    max_pool_forward,
+)
 from ._init import init_lstm_params
 from ._lstm import LSTMCache, lstm_backward, lstm_forward
 from ._pooling import pool_backward, pool_forward
@@ -18,6 +27,7 @@ from ._sequences import (
     last_window,
     resolve_lengths,
     reverse_sequences,
+    step_mask,
     take_sequences,
 )
 from ._stack import StackCache, init_lstm_stack, lstm_stack_backward, lstm_stack_forward
@@ -28,21 +38,29 @@ __all__ = [
     "Sequences",
     "StackCache",
     "Workspace",
+    "conv1d_backward",
+    "conv1d_forward",
+    "init_conv1d_params",
     "init_lstm_params",
     "init_lstm_stack",
     "join_steps",
     "last_steps",
     "last_window",
+    "layer_norm_backward",
+    "layer_norm_forward",
     "log_softmax",
     "lstm_backward",
     "lstm_forward",
     "lstm_stack_backward",
     "lstm_stack_forward",
+    "max_pool_backward",
+    "max_pool_forward",
     "pool_backward",
     "pool_forward",
     "resolve_lengths",
     "reverse_sequences",
     "sigmoid",
     "softmax",
+    "step_mask",
     "take_sequences",
 ]

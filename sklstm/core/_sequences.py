@@ -32,6 +32,31 @@ class Sequences(NamedTuple):
     lengths: np.ndarray | None
 
 
+def step_mask(lengths, n_timesteps):
+    """Boolean ``(n_samples, n_timesteps)`` array, True at the real steps.
+
+    Parameters
+    ----------
+    lengths : ndarray of int, shape (n_samples,)
+        Real steps per sequence.
+    n_timesteps : int
+        Steps of the padded batch.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (n_samples, n_timesteps)
+        ``mask[n, t]`` is ``t < lengths[n]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import step_mask
+    >>> step_mask(np.array([2, 3]), 3).tolist()
+    [[True, True, False], [True, True, True]]
+    """
+    return np.arange(n_timesteps) < np.asarray(lengths)[:, None]
+
+
 def take_sequences(batch, idx):
     """Take rows ``idx`` of a padded batch, cut to the longest of them.
 

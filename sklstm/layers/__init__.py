@@ -8,9 +8,15 @@ estimator lists its layers.
 """
 
 from ._base import Layer
+from ._conv import Conv1D
 from ._dense import Dense
 from ._dropout import Dropout
 from ._lstm import LSTM
+from ._norm import LayerNorm
+from ._pool import MaxPool1D
 from ._readout import Readout
+from ._relu import ReLU
 
-__all__ = ["Dense", "Dropout", "LSTM", "Layer", "Readout"]
+__all__ = [
+    "Conv1D", "Dense", "Dropout", "LSTM", "Layer", "LayerNorm", "MaxPool1D", "ReLU", "Readout",
+]  # fmt: skip

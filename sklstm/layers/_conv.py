@@ -1,0 +1,136 @@
+"""A 1D convolution over time: each output step reads a window of input steps."""
+
+from ..core import conv1d_backward, conv1d_forward, init_conv1d_params
+from ._base import Layer
+
+__all__ = ["Conv1D"]
+
+
+class Conv1D(Layer):
+    """``filters`` kernels of ``kernel_size`` steps, 'same' padding, stride 1.
+
+    Parameters are ``W (kernel_size, n_in, filters)`` (He-uniform) and ``b (filters,)``;
+    see :func:`sklstm.core.conv1d_forward`. Steps past a sequence's end read as zeros.
+
+    Parameters
+    ----------
+    filters : int
+        Output channels.
+    kernel_size : int
+        Steps each filter reads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.layers import Conv1D
+    >>> layer = Conv1D(8, 5)
+    >>> params = layer.init_params(2, np.random.default_rng(0), np.float64)
+    >>> layer.forward(params, np.ones((3, 10, 2)), None)[0].shape
+    (3, 10, 8)
+    """
+
+    n_params = 2
+
+    def __init__(self, filters, kernel_size):
+        self.filters = filters
+        self.kernel_size = kernel_size
+
+    def init_params(self, n_in, random_state, dtype):
+        """Draw ``W`` He-uniform and set ``b`` to zero.
+
+        Parameters
+        ----------
+        n_in : int
+            Channels of each input step.
+        random_state : numpy.random.RandomState or numpy.random.Generator
+            Source of randomness.
+        dtype : data-type
+            Dtype of the parameters.
+
+        Returns
+        -------
+        params : list of ndarray
+            ``[W, b]``.
+        """
+        return list(init_conv1d_params(self.kernel_size, n_in, self.filters, random_state, dtype))
+
+    def n_out(self, n_in):
+        """Return the channels of the output.
+
+        Parameters
+        ----------
+        n_in : int
+            Input channels (not used).
+
+        Returns
+        -------
+        n_out : int
+            ``filters``.
+        """
+        return self.filters
+
+    def penalised(self):
+        """``W``, not ``b``.
+
+        Returns
+        -------
+        flags : tuple of bool
+            One per parameter array.
+        """
+        return (True, False)
+
+    def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
+        """Convolve; see :class:`Layer`.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            ``[W, b]``.
+        X : ndarray, shape (n_samples, n_timesteps, n_in)
+            Input batch.
+        lengths : ndarray of int or None
+            Real steps per sequence.
+        workspace : Workspace, default=None
+            Not used.
+        rng : numpy.random.RandomState, default=None
+            Not used.
+        keep_cache : bool, default=True
+            Whether to keep what :meth:`backward` needs.
+
+        Returns
+        -------
+        Y : ndarray, shape (n_samples, n_timesteps, filters)
+            The convolution, zero at padded steps.
+        lengths : ndarray of int or None
+            As given.
+        cache : tuple or None
+            What :meth:`backward` needs.
+        """
+        Y, cache = conv1d_forward(X, params[0], params[1], lengths)
+        return Y, lengths, cache if keep_cache else None
+
+    def backward(self, params, dY, cache, workspace=None, need_dX=True):
+        """Compute the gradients of ``W``, ``b`` and ``X``; see :class:`Layer`.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            ``[W, b]``.
+        dY : ndarray, shape (n_samples, n_timesteps, filters)
+            Gradient with respect to the output.
+        cache : tuple
+            What :meth:`forward` kept.
+        workspace : Workspace, default=None
+            Not used.
+        need_dX : bool, default=True
+            Whether the gradient with respect to ``X`` is needed.
+
+        Returns
+        -------
+        dX : ndarray or None
+            Gradient with respect to ``X``.
+        grads : list of ndarray
+            ``[dW, db]``.
+        """
+        dX, dW, db = conv1d_backward(dY, params[0], cache, need_dX)
+        return dX, [dW, db]

@@ -1,0 +1,113 @@
+"""Layer normalisation of each step over its channels, with a learnt scale and shift."""
+
+import numpy as np
+
+from ..core import layer_norm_backward, layer_norm_forward
+from ._base import Layer
+
+__all__ = ["LayerNorm"]
+
+
+class LayerNorm(Layer):
+    """Normalise each step over its channels (Ba et al. 2016); ``gamma`` ones, ``beta`` zeros.
+
+    Unlike batch normalisation it keeps no running statistics and never mixes
+    sequences, so training and prediction compute the same thing at any batch size,
+    and a padded batch gives what each sequence gives alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.layers import LayerNorm
+    >>> layer = LayerNorm()
+    >>> params = layer.init_params(2, None, np.float64)
+    >>> layer.forward(params, np.array([[[1.0, 3.0]]]), None)[0].round(3).tolist()
+    [[[-1.0, 1.0]]]
+    """
+
+    n_params = 2
+
+    def init_params(self, n_in, random_state, dtype):
+        """Set the scale to one and the shift to zero.
+
+        Parameters
+        ----------
+        n_in : int
+            Channels of each step.
+        random_state : object
+            Not used (nothing is drawn).
+        dtype : data-type
+            Dtype of the parameters.
+
+        Returns
+        -------
+        params : list of ndarray
+            ``[gamma, beta]``.
+        """
+        return [np.ones(n_in, dtype=dtype), np.zeros(n_in, dtype=dtype)]
+
+    def penalised(self):
+        """Neither the scale nor the shift.
+
+        Returns
+        -------
+        flags : tuple of bool
+            One per parameter array.
+        """
+        return (False, False)
+
+    def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
+        """Normalise each step; see :class:`Layer`.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            ``[gamma, beta]``.
+        X : ndarray, shape (n_samples, n_timesteps, n_channels)
+            Input batch.
+        lengths : ndarray of int or None
+            Real steps per sequence.
+        workspace : Workspace, default=None
+            Not used.
+        rng : numpy.random.RandomState, default=None
+            Not used.
+        keep_cache : bool, default=True
+            Whether to keep what :meth:`backward` needs.
+
+        Returns
+        -------
+        Y : ndarray
+            Normalised steps, zero at padded steps.
+        lengths : ndarray of int or None
+            As given.
+        cache : tuple or None
+            What :meth:`backward` needs.
+        """
+        Y, cache = layer_norm_forward(X, params[0], params[1], lengths)
+        return Y, lengths, cache if keep_cache else None
+
+    def backward(self, params, dY, cache, workspace=None, need_dX=True):
+        """Compute the gradients of ``gamma``, ``beta`` and ``X``; see :class:`Layer`.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            ``[gamma, beta]``.
+        dY : ndarray
+            Gradient with respect to the output.
+        cache : tuple
+            What :meth:`forward` kept.
+        workspace : Workspace, default=None
+            Not used.
+        need_dX : bool, default=True
+            Not used: the gradient with respect to ``X`` is always computed.
+
+        Returns
+        -------
+        dX : ndarray
+            Gradient with respect to ``X``.
+        grads : list of ndarray
+            ``[dgamma, dbeta]``.
+        """
+        dX, dgamma, dbeta = layer_norm_backward(dY, params[0], cache)
+        return dX, [dgamma, dbeta]
