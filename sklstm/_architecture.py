@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import LSTM, Conv1D, Dense, Dropout, LayerNorm, MaxPool1D, Readout, ReLU
+from .layers import LSTM, Conv1D, Dense, Dropout, MaxPool1D, Readout, ReLU
 from .network import Network
 
 __all__ = ["Architecture", "build_network", "describe"]
@@ -77,7 +77,9 @@ def build_network(arch, n_outputs, dropout):
     """The layers, from the input upwards: the convolutional front end, LSTMs, readout, head."""
     layers = []
     for filters, kernel_size in zip(arch.conv_filters, arch.conv_kernel_sizes):
-        layers += [Conv1D(filters, kernel_size), LayerNorm(), ReLU()]
+        # No normalisation between: LayerNorm over each step's channels erased the windows'
+        # amplitude and cost accuracy (benchmarks/README.md, "Convolutional front end").
+        layers += [Conv1D(filters, kernel_size), ReLU()]
         if arch.conv_pool_size > 1:
             layers.append(MaxPool1D(arch.conv_pool_size))
     for n_hidden in arch.hidden:

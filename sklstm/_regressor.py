@@ -53,10 +53,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         steps, and 1 with ``return_sequences=True``. See the user guide.
     conv_filters : int or tuple of int, default=()
         Filters of each convolution of a front end that reads the sequences before
-        the LSTM: each convolution ('same' padding, stride 1) is followed by layer
-        normalisation, a ReLU and, with ``conv_pool_size > 1``, max pooling over
-        time, so that long sequences reach the LSTM shorter and as local shapes
-        (LSTM-FCN, Karim et al. 2018). Empty: no front end.
+        the LSTM: each convolution ('same' padding, stride 1) is followed by a
+        ReLU and, with ``conv_pool_size > 1``, max pooling over time, so that long
+        sequences reach the LSTM shorter and as local shapes (LSTM-FCN, Karim et
+        al. 2018). Empty: no front end.
     conv_kernel_sizes : int or tuple of int, default=5
         Steps each convolution's filters read (Keras' ``kernel_size``): one size
         for all convolutions, or one per convolution.
@@ -148,8 +148,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     ----------
     coefs_ : list of ndarray
         Weights: for each convolution its kernel ``W (kernel_size, n_in,
-        filters)`` and bias, then the layer normalisation's scale and shift;
-        for each LSTM layer and direction ``Wx, Wh, b`` (gate blocks i, f, g,
+        filters)`` and bias; for each LSTM layer and direction ``Wx, Wh, b`` (gate blocks i, f, g,
         o); then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of targets.

@@ -174,7 +174,7 @@ def test_estimators_fit_with_a_front_end(Estimator, quiet_convergence):
     y = y if Estimator is LSTMRegressor else np.where(y > 0, "up", "down")
     model = Estimator(hidden_layer_sizes=(4,), max_iter=3, random_state=0, **FRONT_END)
     model.fit(X, y)
-    assert [p.shape for p in model.coefs_[:4]] == [(5, 2, 6), (6,), (6,), (6,)]
+    assert [p.shape for p in model.coefs_[:4]] == [(5, 2, 6), (6,), (3, 6, 6), (6,)]
     assert model.patch_size_ == 1  # 40 steps pooled twice by 2 are 10 for the LSTM
     assert model.predict(X).shape == (30,)
     ragged = [x[: 10 + k] for k, x in enumerate(X)]
