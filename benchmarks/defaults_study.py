@@ -8,10 +8,13 @@ digits):
   8 rows of 8 pixels (stratified 75/25 split, ``random_state=0``). Score: test accuracy.
 * one-step forecasting, chronological 80/20 split of the windows: uschange (next quarter's
   consumption from the last 8 quarters of all 5 series), shampoo (next month from the last 6),
-  solar (next half hour from the last 24). Score: test RMSE.
+  solar (next half hour from the last 24), taylor (next half hour of electricity demand from
+  the last day, 48 values, or the last week, 336), canadian_gas, h02, wineind and elecequip
+  (next month from the last 24). Score: test RMSE.
 
 Baselines: 1-nearest-neighbour (Euclidean, on the flattened sequences) for classification;
-``RidgeCV`` on the standardized flattened windows for forecasting; and a reference PyTorch
+``RidgeCV`` on the standardized flattened windows for forecasting, and the seasonal naive
+forecast (the value one season before) where the window holds it; and a reference PyTorch
 LSTM (one ``nn.LSTM`` layer of 64 units, linear head on the last hidden state, Adam at 1e-2,
 batch 64, gradient-norm clip 1, 200 epochs, float32), mean over 3 seeds, classification only.
 
@@ -110,18 +113,40 @@ def _windows(series, target, lags):
     return X[:split], y[:split], X[split:], y[split:]
 
 
+# Univariate series forecast one step ahead from their last `lags` values, and the season
+# of each (steps between a value and the same moment of the previous cycle) for the seasonal
+# naive forecast. taylor is half-hourly: windows of a day and of a week.
+SERIES_TASKS = {
+    "shampoo": ("shampoo", 6, 12),
+    "solar": ("solar", 24, 48),
+    "taylor_day": ("taylor", 48, 48),
+    "taylor_week": ("taylor", 336, 336),
+    "canadian_gas": ("canadian_gas", 24, 12),
+    "h02": ("h02", 24, 12),
+    "wineind": ("wineind", 24, 12),
+    "elecequip": ("elecequip", 24, 12),
+}
+
+
 def forecasting_tasks():
     """name -> (X_train, y_train, X_test, y_test), X of shape (n, lags, D)."""
     uschange = _load("uschange")
     columns = list(uschange["columns"])
     consumption = uschange["series"][:, columns.index("Consumption")]
-    shampoo = _load("shampoo")["series"]
-    solar = _load("solar")["series"]
-    return {
-        "uschange": _windows(uschange["series"], consumption, 8),
-        "shampoo": _windows(shampoo, shampoo, 6),
-        "solar": _windows(solar, solar, 24),
-    }
+    tasks = {"uschange": _windows(uschange["series"], consumption, 8)}
+    for name, (file, lags, _) in SERIES_TASKS.items():
+        series = _load(file)["series"].astype(np.float64)
+        tasks[name] = _windows(series, series, lags)
+    return tasks
+
+
+def seasonal_naive(name, data):
+    """RMSE of forecasting each value by the one a season before, when the window holds it."""
+    if name not in SERIES_TASKS or SERIES_TASKS[name][2] > SERIES_TASKS[name][1]:
+        return None
+    _, lags, season = SERIES_TASKS[name]
+    X_test, y_test = data[2], data[3]
+    return root_mean_squared_error(y_test, X_test[:, lags - season, 0])
 
 
 def _flat(X):
@@ -252,13 +277,15 @@ def main():
     results = Parallel(n_jobs=args.jobs)(delayed(f)(*a) for _, f, a in jobs)
     by_key = dict(zip((key for key, _, _ in jobs), results))
 
-    header = ["task", "score", "baseline"] + (["torch LSTM"] if torch_ok else [])
+    header = ["task", "score", "baseline", "seasonal naive"]
+    header += ["torch LSTM"] if torch_ok else []
     header += candidates + ["default worst", "default fit s"]
     rows = []
     for kind, name, data in tasks:
         score = "accuracy" if kind == "classification" else "RMSE"
         baseline = one_nn(*data) if kind == "classification" else ridge(*data)
-        row = [name, score, f"{baseline:.3f}"]
+        naive = seasonal_naive(name, data) if kind == "forecasting" else None
+        row = [name, score, f"{baseline:.3f}", "-" if naive is None else f"{naive:.3f}"]
         if torch_ok:
             row.append(
                 f"{np.mean([by_key['torch', name, None, s] for s in SEEDS]):.3f}"

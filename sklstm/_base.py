@@ -235,6 +235,12 @@ class BaseLSTM(BaseEstimator):
     def _fit_target_transform(self, Y, W):
         """Fix how targets are scaled for the network; only the regressor scales them."""
 
+    def _after_training(self, held_out):
+        """Look at the held-out ``(batch, Y, sw)`` (None without early stopping) after training."""
+
+    # The share of the network's outputs in predictions (the regressor may drop it).
+    _network_weight = 1.0
+
     def _scale_targets(self, Y):
         return Y
 
@@ -298,7 +304,7 @@ class BaseLSTM(BaseEstimator):
         # sequence left to train on; train_test_split holds out ceil(fraction * n).
         n = len(batch.X)
         n_val = int(np.ceil(self.validation_fraction * n))
-        train_idx, validation_score = np.arange(n), None
+        train_idx, validation_score, held_out = np.arange(n), None, None
         if self.early_stopping and not incremental and 2 <= n_val < n:
             train_idx, val_idx = validation_split(
                 n, n_val, self.validation_fraction, self._random_state, self._stratify_labels(Y)
@@ -321,6 +327,7 @@ class BaseLSTM(BaseEstimator):
             1 if incremental else self.max_iter, validation_score,
         )  # fmt: skip
         self._publish(history)
+        self._after_training(held_out)
         if reason == "interrupted":
             warnings.warn(
                 f"Training interrupted by user after {self.n_iter_} complete epochs.",
@@ -339,8 +346,9 @@ class BaseLSTM(BaseEstimator):
         check_is_fitted(self)
         batch = validate_sequences(self, X, reset=False)
         net_input = self._network_input(batch)
-        raw = self._forward(net_input, self.coefs_) + self._linear_base(net_input)
-        return raw, batch, is_ragged(X)
+        weight = self._network_weight
+        network = weight * self._forward(net_input, self.coefs_) if weight else 0.0
+        return network + self._linear_base(net_input), batch, is_ragged(X)
 
     def _predict_block_rows(self):
         """Sequences per prediction block: fixed by the architecture, never by the data."""
@@ -359,7 +367,10 @@ class BaseLSTM(BaseEstimator):
 
     def _score_batch(self, params, batch, Y, sw):
         """Validation score on an encoded batch (R^2 or accuracy), per real step if needed."""
-        raw = self._forward(batch, params)
+        return self._score_outputs(self._forward(batch, params), batch, Y, sw)
+
+    def _score_outputs(self, raw, batch, Y, sw):
+        """Score of network outputs ``raw`` against encoded targets ``Y``."""
         if self._per_step:
             raw, Y = real_steps(raw, batch), real_steps(Y, batch)
             sw = np.repeat(sw, step_counts(batch))

@@ -134,8 +134,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Class labels.
     coefs_ : list of ndarray
         Weights: for each convolution its kernel ``W (kernel_size, n_in,
-        filters)`` and bias; for each LSTM layer and direction ``Wx, Wh, b`` (gate blocks i, f, g,
-        o); then the head's ``W_out`` and ``b_out``.
+        filters)`` and bias; for each LSTM layer and direction ``Wx, Wh, b``
+        (gate blocks i, f, g, o); then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of classes (units of the softmax head).
     patch_size_ : int

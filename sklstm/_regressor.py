@@ -11,6 +11,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseLSTM
+from ._ridge import ridge_gcv
 from .core import last_window
 
 # linear_steps='auto' takes as many of the last steps as fit in this many values.
@@ -77,12 +78,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         is hard to beat on small sets of short windows. 'auto' takes as many
         steps as fit in 1,024 values (all of them for windows of up to 32
         steps); 0 disables it. Not used with ``return_sequences=True``.
-    linear_alpha : float, default=10.0
+    linear_alpha : float or 'auto', default='auto'
         L2 penalty of that ridge regression (``Ridge``'s ``alpha``, on
-        standardized inputs and targets): about as much shrinkage as 10
-        sequences' worth of evidence, strong for a few dozen sequences and
-        negligible for thousands. A fixed penalty rather than one chosen by
-        cross-validation keeps a weight of 2 equal to a repeated sequence.
+        standardized inputs and targets). 'auto' chooses it from the training
+        data, among 36 values from 1e-3 to 1e4, by generalised
+        cross-validation with sample weights read as counts, so that a weight
+        of 2 still equals a repeated sequence (see the user guide's training
+        page); the chosen value is ``linear_alpha_``. A number fixes it.
     dtype : {'float32', 'float64'}, default='float32'
         Floating-point type of the network's weights and computation.
         float32 trains 1.5-2.5x faster and reaches the same accuracy;
@@ -148,13 +150,21 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     ----------
     coefs_ : list of ndarray
         Weights: for each convolution its kernel ``W (kernel_size, n_in,
-        filters)`` and bias; for each LSTM layer and direction ``Wx, Wh, b`` (gate blocks i, f, g,
-        o); then the head's ``W_out`` and ``b_out``.
+        filters)`` and bias; for each LSTM layer and direction ``Wx, Wh, b``
+        (gate blocks i, f, g, o); then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of targets.
     linear_steps_ : int
         Steps read by the ridge regression (``linear_steps`` with 'auto'
         resolved); 0 without one.
+    linear_alpha_ : float or None
+        The ridge regression's penalty (``linear_alpha``, with 'auto'
+        resolved); None without one.
+    network_weight_ : float
+        Share of the LSTM in the predictions: 1.0, or 0.0 when, on the
+        sequences held out for early stopping, the ridge alone did at least as
+        well as the ridge plus the LSTM (the predictions are then the
+        ridge's).
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
@@ -193,7 +203,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "linear_steps": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
-        "linear_alpha": [Interval(Real, 0, None, closed="left")],
+        "linear_alpha": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
     }
     _numeric_targets = True
 
@@ -212,7 +222,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         conv_pool_size=4,
         standardize=True,
         linear_steps="auto",
-        linear_alpha=10.0,
+        linear_alpha="auto",
         dtype="float32",
         solver="adam",
         alpha=1e-4,
@@ -316,7 +326,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self._y_mean, self._y_scale = scaler.mean_, scaler.scale_
 
     def _fit_linear_base(self, batch, Y, W):
-        self.linear_steps_ = 0
+        self.linear_steps_, self.linear_alpha_ = 0, None
         if self.return_sequences or self.linear_steps == 0:
             return
         T, D = batch.X.shape[1:]
@@ -324,11 +334,33 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         if steps == "auto":
             steps = max(1, min(T, _LINEAR_VALUES // D))
         window = last_window(batch.X, steps, batch.lengths).astype(np.float64)
-        ridge = Ridge(alpha=self.linear_alpha).fit(window, Y, sample_weight=W)
+        k = Y.shape[1]
         self.linear_steps_ = steps
-        k = Y.shape[1]  # Ridge drops the outputs axis of a one-column Y
-        self._linear_coef = ridge.coef_.reshape(k, -1).T
-        self._linear_intercept = np.reshape(ridge.intercept_, k)
+        if self.linear_alpha == "auto":
+            coef, intercept, self.linear_alpha_ = ridge_gcv(window, Y, W)
+        else:
+            ridge = Ridge(alpha=self.linear_alpha).fit(window, Y, sample_weight=W)
+            # Ridge drops the outputs axis of a one-column Y
+            coef, intercept = ridge.coef_.reshape(k, -1).T, ridge.intercept_
+            self.linear_alpha_ = float(self.linear_alpha)
+        self._linear_coef = coef
+        self._linear_intercept = np.reshape(intercept, k)
+
+    def _after_training(self, held_out):
+        # Predictions are the ridge plus the network, unless on the held-out sequences the
+        # ridge alone (a network output of zero) did at least as well.
+        self.network_weight_ = 1.0
+        if held_out is None or not self.linear_steps_:
+            return
+        batch, Y, sw = held_out
+        with_network = self._score_batch(self.coefs_, batch, Y, sw)
+        ridge_alone = self._score_outputs(np.zeros(Y.shape), batch, Y, sw)
+        if with_network <= ridge_alone:
+            self.network_weight_ = 0.0
+
+    @property
+    def _network_weight(self):
+        return self.network_weight_
 
     def _linear_base(self, batch):
         if not self.linear_steps_:

@@ -1,0 +1,93 @@
+"""The regressor's ridge: its penalty chosen by weighted GCV, and the fallback to it alone."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+
+from sklstm import LSTMRegressor
+from sklstm._ridge import ALPHAS, ridge_gcv
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+def problem(seed=0, n=40, d=6, k=2):
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n, d))
+    Y = X @ rng.standard_normal((d, k)) + rng.standard_normal((n, k))
+    return X, Y, rng.randint(1, 4, n).astype(float)
+
+
+def gcv_by_definition(X, Y, w, alpha):
+    """GCV with weights as counts, from a Ridge fit and an explicit hat matrix."""
+    ridge = Ridge(alpha=alpha).fit(X, Y, sample_weight=w)
+    n = w.sum()
+    Xc = X - w @ X / n
+    A = Xc.T @ (w[:, None] * Xc) + alpha * np.eye(X.shape[1])
+    leverage = np.einsum("ij,jk,ik->i", Xc, np.linalg.inv(A), Xc)
+    df = 1.0 + np.sum(w * leverage)
+    residual = np.sum(w[:, None] * (Y - ridge.predict(X)) ** 2)
+    return residual / n / (1.0 - df / n) ** 2
+
+
+@pytest.mark.parametrize("seed, n, d", [(0, 40, 6), (1, 12, 30), (2, 200, 3)])
+def test_gcv_chooses_the_penalty_the_definition_chooses_and_fits_as_ridge_does(seed, n, d):
+    X, Y, w = problem(seed, n, d)
+    coef, intercept, alpha = ridge_gcv(X, Y, w)
+    assert alpha == min(ALPHAS, key=lambda a: gcv_by_definition(X, Y, w, a))
+    ridge = Ridge(alpha=alpha).fit(X, Y, sample_weight=w)
+    np.testing.assert_allclose(coef, ridge.coef_.T, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(intercept, ridge.intercept_, rtol=1e-10, atol=1e-12)
+
+
+def test_a_weight_of_two_chooses_as_a_repeated_row_does():
+    X, Y, w = problem(3)
+    repeats = w.astype(int)
+    weighted = ridge_gcv(X, Y, w)
+    repeated = ridge_gcv(np.repeat(X, repeats, axis=0), np.repeat(Y, repeats, axis=0),
+                         np.ones(repeats.sum()))  # fmt: skip
+    assert weighted[2] == repeated[2]
+    np.testing.assert_allclose(weighted[0], repeated[0], rtol=1e-10)
+
+
+def test_the_penalty_follows_the_noise():
+    rng = np.random.RandomState(4)
+    X = rng.standard_normal((60, 10))
+    signal = X @ rng.standard_normal((10, 1))
+    quiet = ridge_gcv(X, signal + 0.01 * rng.standard_normal((60, 1)), np.ones(60))[2]
+    noisy = ridge_gcv(X, signal + 10 * rng.standard_normal((60, 1)), np.ones(60))[2]
+    assert quiet < noisy
+
+
+def test_regressor_reports_the_penalty_it_chose_or_was_given():
+    rng = np.random.RandomState(5)
+    X = rng.standard_normal((50, 8, 1))
+    y = X[:, -3:, 0].sum(axis=1)
+    auto = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
+    assert auto.linear_alpha_ in ALPHAS
+    fixed = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=2, linear_alpha=3.0).fit(X, y)
+    assert fixed.linear_alpha_ == 3.0
+    none = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=2, linear_steps=0).fit(X, y)
+    assert none.linear_alpha_ is None and none.network_weight_ == 1.0
+
+
+def test_network_is_dropped_when_the_ridge_alone_does_better_on_held_out_sequences():
+    # A target the ridge fits exactly: a network trained a few epochs only adds noise.
+    rng = np.random.RandomState(6)
+    X = rng.standard_normal((80, 6, 1))
+    y = X[:, :, 0] @ rng.standard_normal(6)
+    model = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=3, learning_rate_init=0.05,
+                          random_state=0).fit(X, y)  # fmt: skip
+    assert model.network_weight_ == 0.0
+    np.testing.assert_allclose(model.predict(X), y, atol=1e-3)  # the ridge's predictions
+    # Without early stopping nothing is held out to decide on: the network stays.
+    kept = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=3, early_stopping=False).fit(X, y)
+    assert kept.network_weight_ == 1.0
+
+
+def test_network_is_kept_when_it_helps():
+    rng = np.random.RandomState(7)
+    X = rng.uniform(-2, 2, size=(300, 6, 1))
+    y = np.sin(2 * X[:, -1, 0]) * X[:, -2, 0]  # no linear model comes close
+    model = LSTMRegressor(hidden_layer_sizes=(16,), max_iter=60, random_state=0).fit(X, y)
+    assert model.network_weight_ == 1.0
+    assert model.score(X, y) > 0.5
