@@ -59,6 +59,7 @@ _PARAMETER_CONSTRAINTS = {
     "return_sequences": ["boolean"],
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "features_per_step": [Interval(Integral, 1, None, closed="left")],
+    "newest_first": ["boolean"],
     "patch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "standardize": ["boolean"],
     "dtype": [StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64})],

@@ -5,7 +5,8 @@ Accepted X:
 * a 3D array ``(n_samples, n_timesteps, n_features)``;
 * a 2D array or DataFrame ``(n_samples, n_columns)``, read as
   ``n_columns / features_per_step`` steps of ``features_per_step`` features
-  (step-major: the first ``features_per_step`` columns are step 1);
+  (step-major: the first ``features_per_step`` columns are step 1, or with the estimator's
+  ``newest_first=True`` the last step);
 * a list of arrays ``(n_timesteps_i, n_features)`` (or ``(n_timesteps_i,)`` for
   one feature) of different lengths: padded here, and masked by the core.
 """
@@ -115,9 +116,10 @@ def validate_sequences(estimator, X, *, reset):
                 f"features_per_step={step}; a 2D X is read as n_columns / features_per_step "
                 "steps of features_per_step features."
             )
-        return _set_or_check(
-            estimator, Sequences(X.reshape(len(X), n_columns // step, step), None), None, reset
-        )
+        X = X.reshape(len(X), n_columns // step, step)
+        if estimator.newest_first:  # lag 1 first, as skforecast lays its rows out
+            X = X[:, ::-1]
+        return _set_or_check(estimator, Sequences(X, None), None, reset)
     return _set_or_check(estimator, batch, n_features_in, reset)
 
 

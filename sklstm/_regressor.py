@@ -46,6 +46,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     features_per_step : int, default=1
         How a 2D X is read: each row holds ``n_columns / features_per_step``
         steps of ``features_per_step`` features, step after step.
+    newest_first : bool, default=False
+        How a 2D X's steps are ordered: False reads the first columns as the
+        oldest step, True as the newest (the layout of skforecast's lag
+        columns, ``lag_1`` first), so that the LSTM always reads forward in
+        time. 3D and list X have their own time axis and are read as given.
     patch_size : int or 'auto', default='auto'
         Consecutive steps the LSTM reads as one step (a "patch" of
         ``patch_size * n_features`` values), so that long sequences become
@@ -216,6 +221,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         return_sequences=False,
         dropout=0.0,
         features_per_step=1,
+        newest_first=False,
         patch_size="auto",
         conv_filters=(),
         conv_kernel_sizes=5,
@@ -249,7 +255,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, bidirectional=bidirectional,
             pooling=pooling, return_sequences=return_sequences, dropout=dropout,
-            features_per_step=features_per_step, patch_size=patch_size,
+            features_per_step=features_per_step, newest_first=newest_first,
+            patch_size=patch_size,
             conv_filters=conv_filters, conv_kernel_sizes=conv_kernel_sizes,
             conv_pool_size=conv_pool_size,
             standardize=standardize, dtype=dtype, solver=solver, alpha=alpha,

@@ -66,6 +66,21 @@ def test_features_per_step_reads_2d_blocks():
         LSTMRegressor(features_per_step=4).fit(X.reshape(len(X), -1), y)
 
 
+def test_newest_first_reads_lag_columns_forward_in_time():
+    # skforecast's rows: lag_1 (the newest step) first. Reversed steps read newest_first
+    # give the same model as the steps in time order.
+    X, y = regression_data(D=2)
+    in_order = X.reshape(len(X), -1)
+    newest = X[:, ::-1].reshape(len(X), -1)
+    a = LSTMRegressor(features_per_step=2, **FAST).fit(in_order, y)
+    b = LSTMRegressor(features_per_step=2, newest_first=True, **FAST).fit(newest, y)
+    np.testing.assert_array_equal(a.predict(in_order), b.predict(newest))
+    for p, q in zip(a.coefs_, b.coefs_):
+        np.testing.assert_array_equal(p, q)
+    c = LSTMRegressor(features_per_step=2, **FAST).fit(newest, y)  # read backward in time
+    assert not np.array_equal(a.predict(in_order), c.predict(newest))
+
+
 # Exact comparisons at each dtype's resolution: where a row sits in a batch changes how
 # BLAS rounds its products, which float32 shows at ~1e-7 and float64 at ~1e-16.
 EXACT = pytest.mark.parametrize("dtype, rtol", [("float64", 1e-12), ("float32", 1e-5)])
