@@ -4,7 +4,8 @@ Tasks (real data copied into ``benchmarks/data/`` and ``examples/data/``, and sc
 digits):
 
 * classification, official train/test splits: UCR Coffee (28 + 28 sequences of 286 steps),
-  Chinatown_small (20 + 22 of 24), PigCVP (104 + 208 of 2,000, 52 classes); digits read as
+  Chinatown_small (20 + 22 of 24), PigCVP (104 + 208 of 2,000, 52 classes), Trace (100 + 100
+  of 275), PLAID (537 + 537 ragged sequences of 100-1,344 steps); digits read as
   8 rows of 8 pixels (stratified 75/25 split, ``random_state=0``). Score: test accuracy.
 * one-step forecasting, chronological 80/20 split of the windows: uschange (next quarter's
   consumption from the last 8 quarters of all 5 series), shampoo (next month from the last 6),
@@ -16,7 +17,10 @@ Baselines: 1-nearest-neighbour (Euclidean, on the flattened sequences) for class
 ``RidgeCV`` on the standardized flattened windows for forecasting, and the seasonal naive
 forecast (the value one season before) where the window holds it; and a reference PyTorch
 LSTM (one ``nn.LSTM`` layer of 64 units, linear head on the last hidden state, Adam at 1e-2,
-batch 64, gradient-norm clip 1, 200 epochs, float32), mean over 3 seeds, classification only.
+batch 64, gradient-norm clip 1, 200 epochs, float32), mean over 3 seeds, classification only;
+and aeon's MiniRocket (``MiniRocketClassifier`` / ``MiniRocketRegressor`` with their defaults,
+Dempster et al. 2021; ragged sets right-padded with zeros), mean over 3 seeds with its
+fit+predict seconds, where aeon is installed (``pip install aeon==1.6.0``, benchmark-only).
 
 Each sklstm candidate is the default estimator with some parameters changed; ``default`` is
 the package's defaults. Every cell is the mean over seeds 0, 1, 2 (``random_state``), and the
@@ -67,6 +71,7 @@ CANDIDATES = {
     "ridge alpha 100": {"linear_alpha": 100.0},
     "no early stopping": {"early_stopping": False, "n_iter_no_change": 30},
     "early stopping": {"early_stopping": True, "n_iter_no_change": 10},
+    "conv front end": {"conv_filters": (32, 32, 32), "conv_kernel_sizes": (7, 5, 3)},
 }
 # Candidates that concern one estimator only: the ridge is LSTMRegressor's, and each
 # estimator's direction and early-stopping defaults are the other's candidates.
@@ -92,9 +97,13 @@ def _load(name):
 def classification_tasks():
     """name -> (X_train, y_train, X_test, y_test), X of shape (n, T, D)."""
     tasks = {}
-    for name in ("Coffee", "Chinatown_small", "PigCVP"):
+    for name in ("Coffee", "Chinatown_small", "PigCVP", "Trace"):
         d = _load(name)
         tasks[name] = (d["X_train"], d["y_train"], d["X_test"], d["y_test"])
+    d = _load("PLAID")  # ragged: lists of sequences, the NaN padding cut off
+    X_train = [x[:n] for x, n in zip(d["X_train"], d["lengths_train"])]
+    X_test = [x[:n] for x, n in zip(d["X_test"], d["lengths_test"])]
+    tasks["PLAID"] = (X_train, d["y_train"], X_test, d["y_test"])
     digits = load_digits()
     X = digits.images.astype(np.float32)  # (n, 8 rows as steps, 8 pixels as features)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -153,9 +162,54 @@ def _flat(X):
     return X.reshape(len(X), -1)
 
 
+def _equal_length(X_train, X_test):
+    """Ragged lists right-padded with zeros to one length (what 1-NN and MiniRocket need)."""
+    if not isinstance(X_train, list):
+        return X_train, X_test
+    length = max(len(x) for x in X_train + X_test)
+
+    def pad(X):
+        out = np.zeros((len(X), length, X[0].shape[1]))
+        for k, x in enumerate(X):
+            out[k, : len(x)] = x
+        return out
+
+    return pad(X_train), pad(X_test)
+
+
 def one_nn(X_train, y_train, X_test, y_test):
+    X_train, X_test = _equal_length(X_train, X_test)
     model = KNeighborsClassifier(n_neighbors=1).fit(_flat(X_train), y_train)
     return model.score(_flat(X_test), y_test)
+
+
+def fit_minirocket(kind, seed, data):
+    """Score of aeon's MiniRocket (its defaults) and its fit+predict seconds."""
+    from aeon.classification.convolution_based import MiniRocketClassifier
+    from aeon.regression.convolution_based import MiniRocketRegressor
+
+    X_train, y_train, X_test, y_test = data
+    X_train, X_test = _equal_length(X_train, X_test)
+    X_train, X_test = X_train.transpose(0, 2, 1), X_test.transpose(0, 2, 1)  # aeon's layout
+    short = max(0, 9 - X_train.shape[2])  # MiniRocket's kernels span 9 steps: pad with zeros
+    X_train, X_test = (np.pad(X, ((0, 0), (0, 0), (0, short))) for X in (X_train, X_test))
+    start = time.perf_counter()
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if kind == "classification":
+            model = MiniRocketClassifier(random_state=seed).fit(X_train, y_train)
+            return model.score(X_test, y_test), time.perf_counter() - start
+        model = MiniRocketRegressor(random_state=seed).fit(X_train, y_train)
+        pred = model.predict(X_test)
+    return root_mean_squared_error(y_test, pred), time.perf_counter() - start
+
+
+def _have_aeon():
+    try:
+        import aeon  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def ridge(X_train, y_train, X_test, y_test):
@@ -170,9 +224,13 @@ def _params(candidate, n_timesteps):
     return params
 
 
+def _n_timesteps(X):
+    return max(len(x) for x in X) if isinstance(X, list) else X.shape[1]
+
+
 def _too_slow(candidate, data):
     """Unpatched 2,000-step sequences take about 11 minutes a fit: left out of the table."""
-    return CANDIDATES[candidate].get("patch_size") == 1 and data[0].shape[1] > 1000
+    return CANDIDATES[candidate].get("patch_size") == 1 and _n_timesteps(data[0]) > 1000
 
 
 def _skipped(candidate, kind, data):
@@ -243,6 +301,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="only the package's defaults")
     parser.add_argument("--no-torch", action="store_true", help="leave out the reference LSTM")
+    parser.add_argument("--no-minirocket", action="store_true", help="leave out MiniRocket")
     parser.add_argument("--jobs", type=int, default=2, help="fits run at once")
     parser.add_argument("--tasks", nargs="*", help="only these tasks")
     parser.add_argument("--candidates", nargs="*", choices=list(CANDIDATES), help="only these")
@@ -256,6 +315,9 @@ def main():
     if args.tasks:
         tasks = [t for t in tasks if t[1] in args.tasks]
     torch_ok = _have_torch() and not args.no_torch
+    minirocket_ok = _have_aeon() and not args.no_minirocket
+    if minirocket_ok:  # numba compiles MiniRocket at its first call (about 30 s): not timed
+        fit_minirocket("classification", 0, classification_tasks()["Chinatown_small"])
 
     jobs = []
     for kind, name, data in tasks:
@@ -267,9 +329,12 @@ def main():
                     (
                         ("sklstm", name, candidate, seed),
                         fit_sklstm,
-                        (kind, _params(candidate, data[0].shape[1]), seed, data),
+                        (kind, _params(candidate, _n_timesteps(data[0])), seed, data),
                     )
                 )
+        if minirocket_ok:
+            for seed in SEEDS:
+                jobs.append((("minirocket", name, None, seed), fit_minirocket, (kind, seed, data)))
         if torch_ok and kind == "classification":
             for seed in SEEDS:
                 jobs.append((("torch", name, None, seed), fit_torch_reference, (seed, data)))
@@ -279,6 +344,7 @@ def main():
 
     header = ["task", "score", "baseline", "seasonal naive"]
     header += ["torch LSTM"] if torch_ok else []
+    header += ["MiniRocket", "MiniRocket s"] if minirocket_ok else []
     header += candidates + ["default worst", "default fit s"]
     rows = []
     for kind, name, data in tasks:
@@ -291,6 +357,10 @@ def main():
                 f"{np.mean([by_key['torch', name, None, s] for s in SEEDS]):.3f}"
                 if kind == "classification" else "-"
             )  # fmt: skip
+        if minirocket_ok:
+            runs = [by_key["minirocket", name, None, s] for s in SEEDS]
+            row.append(f"{np.mean([score for score, _ in runs]):.3f}")
+            row.append(f"{np.mean([t for _, t in runs]):.1f}")
         for candidate in candidates:
             if _skipped(candidate, kind, data):
                 row.append("(slow)" if _too_slow(candidate, data) else "-")
