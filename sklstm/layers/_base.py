@@ -17,9 +17,9 @@ class Layer:
     n_params : int
         Number of parameter arrays.
     state_units : int
-        Values per unit that the layer keeps for each step and sequence while
-        predicting, divided by six (the LSTM's gates and cell); 0 for layers that
-        keep nothing per step. Prediction blocks are sized by the largest.
+        Units whose state the layer keeps at each step while predicting (about
+        six values a unit: an LSTM's gates and cell); 0 for layers that keep
+        none. Prediction blocks are sized by the network's largest.
 
     Examples
     --------
