@@ -130,3 +130,20 @@ class Layer:
             Gradients of the parameters, in their order.
         """
         return dY, []
+
+
+def implements(method):
+    """Give a layer's ``forward`` or ``backward`` the contract's docstring from :class:`Layer`.
+
+    Parameters
+    ----------
+    method : function
+        A method overriding one of :class:`Layer`'s.
+
+    Returns
+    -------
+    method : function
+        The same function, documented as the method it implements.
+    """
+    method.__doc__ = getattr(Layer, method.__name__).__doc__
+    return method

@@ -1,7 +1,7 @@
 """A 1D convolution over time: each output step reads a window of input steps."""
 
 from ..core import conv1d_backward, conv1d_forward, init_conv1d_params
-from ._base import Layer
+from ._base import Layer, implements
 
 __all__ = ["Conv1D"]
 
@@ -79,58 +79,12 @@ class Conv1D(Layer):
         """
         return (True, False)
 
+    @implements
     def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
-        """Convolve; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            ``[W, b]``.
-        X : ndarray, shape (n_samples, n_timesteps, n_in)
-            Input batch.
-        lengths : ndarray of int or None
-            Real steps per sequence.
-        workspace : Workspace, default=None
-            Not used.
-        rng : numpy.random.RandomState, default=None
-            Not used.
-        keep_cache : bool, default=True
-            Whether to keep what :meth:`backward` needs.
-
-        Returns
-        -------
-        Y : ndarray, shape (n_samples, n_timesteps, filters)
-            The convolution, zero at padded steps.
-        lengths : ndarray of int or None
-            As given.
-        cache : tuple or None
-            What :meth:`backward` needs.
-        """
         Y, cache = conv1d_forward(X, params[0], params[1], lengths)
         return Y, lengths, cache if keep_cache else None
 
+    @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
-        """Compute the gradients of ``W``, ``b`` and ``X``; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            ``[W, b]``.
-        dY : ndarray, shape (n_samples, n_timesteps, filters)
-            Gradient with respect to the output.
-        cache : tuple
-            What :meth:`forward` kept.
-        workspace : Workspace, default=None
-            Not used.
-        need_dX : bool, default=True
-            Whether the gradient with respect to ``X`` is needed.
-
-        Returns
-        -------
-        dX : ndarray or None
-            Gradient with respect to ``X``.
-        grads : list of ndarray
-            ``[dW, db]``.
-        """
         dX, dW, db = conv1d_backward(dY, params[0], cache, need_dX)
         return dX, [dW, db]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._base import Layer
+from ._base import Layer, implements
 
 __all__ = ["Dense"]
 
@@ -79,59 +79,13 @@ class Dense(Layer):
         """
         return (True, False)
 
+    @implements
     def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
-        """``X @ W + b`` over the last axis; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            ``[W, b]``.
-        X : ndarray, shape (n_samples, n_in) or (n_samples, n_timesteps, n_in)
-            Input batch.
-        lengths : ndarray of int or None
-            Real steps per sequence (passed on).
-        workspace : Workspace, default=None
-            Not used.
-        rng : numpy.random.RandomState, default=None
-            Not used.
-        keep_cache : bool, default=True
-            Whether to keep ``X`` for :meth:`backward`.
-
-        Returns
-        -------
-        Y : ndarray
-            ``X`` with its last axis mapped to ``n_outputs``.
-        lengths : ndarray of int or None
-            As given.
-        cache : ndarray or None
-            ``X``.
-        """
         W, b = params
         return X @ W + b, lengths, X if keep_cache else None
 
+    @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
-        """Compute the gradients of ``W``, ``b`` and ``X``; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            ``[W, b]``.
-        dY : ndarray
-            Gradient with respect to the output.
-        cache : ndarray
-            ``X``.
-        workspace : Workspace, default=None
-            Not used.
-        need_dX : bool, default=True
-            Whether the gradient with respect to ``X`` is needed.
-
-        Returns
-        -------
-        dX : ndarray or None
-            Gradient with respect to ``X``.
-        grads : list of ndarray
-            ``[dW, db]``.
-        """
         W = params[0]
         X = cache
         dY_rows = dY.reshape(-1, self.n_outputs)

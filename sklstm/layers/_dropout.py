@@ -1,6 +1,6 @@
 """Inverted dropout over a layer's outputs, during training only."""
 
-from ._base import Layer
+from ._base import Layer, implements
 
 __all__ = ["Dropout"]
 
@@ -30,60 +30,14 @@ class Dropout(Layer):
     def __init__(self, rate):
         self.rate = rate
 
+    @implements
     def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
-        """Apply a random mask when ``rng`` is given; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list
-            Empty.
-        X : ndarray
-            Input batch.
-        lengths : ndarray of int or None
-            Real steps per sequence (passed on).
-        workspace : Workspace, default=None
-            Not used.
-        rng : numpy.random.RandomState, default=None
-            Source of the mask; None passes ``X`` through.
-        keep_cache : bool, default=True
-            Not used: the mask is the cache.
-
-        Returns
-        -------
-        Y : ndarray
-            ``X`` times the mask.
-        lengths : ndarray of int or None
-            As given.
-        mask : ndarray or None
-            The scaled mask; None when nothing was dropped.
-        """
         if rng is None or self.rate <= 0:
             return X, lengths, None
         keep = 1.0 - self.rate
         mask = (rng.uniform(size=X.shape) < keep).astype(X.dtype) / keep
         return X * mask, lengths, mask
 
+    @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
-        """The gradient through the same mask; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list
-            Empty.
-        dY : ndarray
-            Gradient with respect to the output.
-        cache : ndarray or None
-            The mask.
-        workspace : Workspace, default=None
-            Not used.
-        need_dX : bool, default=True
-            Not used.
-
-        Returns
-        -------
-        dX : ndarray
-            Gradient with respect to ``X``.
-        grads : list
-            Empty.
-        """
         return (dY if cache is None else dY * cache), []

@@ -1,7 +1,7 @@
 """An LSTM layer, reading each sequence forward, or both ways."""
 
 from ..core import init_lstm_stack, lstm_stack_backward, lstm_stack_forward
-from ._base import Layer
+from ._base import Layer, implements
 
 __all__ = ["LSTM"]
 
@@ -89,61 +89,15 @@ class LSTM(Layer):
     def _directions(self, params):
         return [tuple(params[3 * d : 3 * d + 3]) for d in range(self.n_directions)]
 
+    @implements
     def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
-        """Run the layer over ``X (n_samples, n_timesteps, n_in)``; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The layer's parameters.
-        X : ndarray, shape (n_samples, n_timesteps, n_in)
-            Input batch.
-        lengths : ndarray of int or None
-            Real steps per sequence.
-        workspace : Workspace, default=None
-            Buffers reused from the last call.
-        rng : numpy.random.RandomState, default=None
-            Not used.
-        keep_cache : bool, default=True
-            Whether to keep what :meth:`backward` needs.
-
-        Returns
-        -------
-        H : ndarray, shape (n_samples, n_timesteps, n_directions * n_hidden)
-            Hidden states.
-        lengths : ndarray of int or None
-            As given.
-        cache : StackCache or None
-            What :meth:`backward` needs.
-        """
         H, cache = lstm_stack_forward(
             X, [self._directions(params)], lengths=lengths, keep_cache=keep_cache,
             workspace=workspace,
         )  # fmt: skip
         return H, lengths, cache
 
+    @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
-        """Backpropagation through time; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The layer's parameters.
-        dY : ndarray, shape (n_samples, n_timesteps, n_directions * n_hidden)
-            Gradient with respect to the hidden states.
-        cache : StackCache
-            What :meth:`forward` kept.
-        workspace : Workspace, default=None
-            Buffers reused from the last call.
-        need_dX : bool, default=True
-            Whether the gradient with respect to the input is needed.
-
-        Returns
-        -------
-        dX : ndarray or None
-            Gradient with respect to ``X``.
-        grads : list of ndarray
-            ``dWx, dWh, db`` of each direction.
-        """
         dX, grads = lstm_stack_backward(dY, cache, need_dX=need_dX, workspace=workspace)
         return dX, [g for direction in grads[0] for g in direction]

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..core import layer_norm_backward, layer_norm_forward
-from ._base import Layer
+from ._base import Layer, implements
 
 __all__ = ["LayerNorm"]
 
@@ -56,58 +56,12 @@ class LayerNorm(Layer):
         """
         return (False, False)
 
+    @implements
     def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
-        """Normalise each step; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            ``[gamma, beta]``.
-        X : ndarray, shape (n_samples, n_timesteps, n_channels)
-            Input batch.
-        lengths : ndarray of int or None
-            Real steps per sequence.
-        workspace : Workspace, default=None
-            Not used.
-        rng : numpy.random.RandomState, default=None
-            Not used.
-        keep_cache : bool, default=True
-            Whether to keep what :meth:`backward` needs.
-
-        Returns
-        -------
-        Y : ndarray
-            Normalised steps, zero at padded steps.
-        lengths : ndarray of int or None
-            As given.
-        cache : tuple or None
-            What :meth:`backward` needs.
-        """
         Y, cache = layer_norm_forward(X, params[0], params[1], lengths)
         return Y, lengths, cache if keep_cache else None
 
+    @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
-        """Compute the gradients of ``gamma``, ``beta`` and ``X``; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            ``[gamma, beta]``.
-        dY : ndarray
-            Gradient with respect to the output.
-        cache : tuple
-            What :meth:`forward` kept.
-        workspace : Workspace, default=None
-            Not used.
-        need_dX : bool, default=True
-            Not used: the gradient with respect to ``X`` is always computed.
-
-        Returns
-        -------
-        dX : ndarray
-            Gradient with respect to ``X``.
-        grads : list of ndarray
-            ``[dgamma, dbeta]``.
-        """
         dX, dgamma, dbeta = layer_norm_backward(dY, params[0], cache)
         return dX, [dgamma, dbeta]

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..core import pool_backward, pool_forward
 from ..core._workspace import FRESH
-from ._base import Layer
+from ._base import Layer, implements
 
 __all__ = ["Readout"]
 
@@ -57,59 +57,13 @@ class Readout(Layer):
         """
         return 3 * n_in if self.pooling == "concat" else n_in
 
+    @implements
     def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
-        """Pool each sequence; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list
-            Empty.
-        X : ndarray, shape (n_samples, n_timesteps, n_in)
-            States, zero at padded steps.
-        lengths : ndarray of int or None
-            Real steps per sequence.
-        workspace : Workspace, default=None
-            Not used.
-        rng : numpy.random.RandomState, default=None
-            Not used.
-        keep_cache : bool, default=True
-            Whether to keep what :meth:`backward` needs.
-
-        Returns
-        -------
-        features : ndarray, shape (n_samples, n_out)
-            One vector per sequence.
-        lengths : None
-            The output has no steps.
-        cache : ReadoutCache or None
-            The states and their lengths.
-        """
         features = pool_forward(X, lengths, self.pooling, self.backward_half)
         return features, None, ReadoutCache(X, lengths) if keep_cache else None
 
+    @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
-        """Send the readout's gradient back to the states it read; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list
-            Empty.
-        dY : ndarray, shape (n_samples, n_out)
-            Gradient with respect to the pooled vectors.
-        cache : ReadoutCache
-            What :meth:`forward` kept.
-        workspace : Workspace, default=None
-            Holds the gradient's buffer between calls.
-        need_dX : bool, default=True
-            Not used: the gradient is the layer's only work.
-
-        Returns
-        -------
-        dX : ndarray, shape (n_samples, n_timesteps, n_in)
-            Gradient with respect to the states; zero at padded steps.
-        grads : list
-            Empty.
-        """
         H = cache.H
         ws = FRESH if workspace is None else workspace
         dH = ws.zeros("dH", H.shape, H.dtype)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._base import Layer
+from ._base import Layer, implements
 
 __all__ = ["ReLU"]
 
@@ -18,57 +18,11 @@ class ReLU(Layer):
     [[0.0, 2.0]]
     """
 
+    @implements
     def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
-        """Rectify; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list
-            Empty.
-        X : ndarray
-            Input batch.
-        lengths : ndarray of int or None
-            Real steps per sequence (passed on).
-        workspace : Workspace, default=None
-            Not used.
-        rng : numpy.random.RandomState, default=None
-            Not used.
-        keep_cache : bool, default=True
-            Whether to keep what :meth:`backward` needs.
-
-        Returns
-        -------
-        Y : ndarray
-            ``max(X, 0)``.
-        lengths : ndarray of int or None
-            As given.
-        cache : ndarray or None
-            Where ``X`` was positive.
-        """
         Y = np.maximum(X, 0.0, dtype=X.dtype)
         return Y, lengths, (Y > 0) if keep_cache else None
 
+    @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
-        """Pass the gradient where the input was positive; see :class:`Layer`.
-
-        Parameters
-        ----------
-        params : list
-            Empty.
-        dY : ndarray
-            Gradient with respect to the output.
-        cache : ndarray
-            Where ``X`` was positive.
-        workspace : Workspace, default=None
-            Not used.
-        need_dX : bool, default=True
-            Not used.
-
-        Returns
-        -------
-        dX : ndarray
-            Gradient with respect to ``X``.
-        grads : list
-            Empty.
-        """
         return dY * cache, []
