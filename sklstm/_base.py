@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._architecture import build_network, describe
+from ._architecture import Architecture, build_network, describe
 from ._data import (
     check_sample_weight,
     is_ragged,
@@ -186,13 +186,16 @@ class BaseLSTM(BaseEstimator):
         saved = copy.deepcopy(self.__dict__)
         try:
             first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
-            if not first and describe(self) != self._fitted_architecture:
+            if not first and describe(self) != self._architecture:
                 raise ValueError(_ARCHITECTURE_CHANGED)
             batch = validate_sequences(self, X, reset=first)
             Y, W, sw = self._training_targets(y, batch, sample_weight, first)
             if first:
-                self._fitted_architecture = describe(self)
-                self.patch_size_ = resolve_patch_size(self._fitted_architecture, batch.X.shape[1])
+                # Kept as a plain dict (as is the optimiser's state), so that a fitted
+                # model holds no sklstm type but the estimator: skops then needs to be
+                # told to trust only that (sklstm.TRUSTED_TYPES).
+                self._fitted_architecture = describe(self)._asdict()
+                self.patch_size_ = resolve_patch_size(self._architecture, batch.X.shape[1])
                 self._x_mean, self._x_scale = fit_standardization(batch, sw, self.standardize)
                 self._fit_target_transform(Y, W)
             net_input = self._network_input(batch)
@@ -213,17 +216,22 @@ class BaseLSTM(BaseEstimator):
         return self
 
     @property
+    def _architecture(self):
+        """The architecture fixed at the first fit."""
+        return Architecture(**self._fitted_architecture)
+
+    @property
     def _per_step(self):
         """Whether the fitted network predicts at every step."""
-        return self._fitted_architecture.return_sequences
+        return self._fitted_architecture["return_sequences"]
 
     def _network(self):
         """The network the fitted architecture describes, as a list of layers."""
-        return build_network(self._fitted_architecture, self.n_outputs_, self.dropout)
+        return build_network(self._architecture, self.n_outputs_, self.dropout)
 
     def _network_input(self, batch):
         """The batch as the network reads it: standardized and grouped into patches."""
-        dtype = self._fitted_architecture.dtype
+        dtype = self._fitted_architecture["dtype"]
         return network_input(batch, self._x_mean, self._x_scale, dtype, self.patch_size_)
 
     def _fit_linear_base(self, batch, Y, W):
@@ -274,33 +282,37 @@ class BaseLSTM(BaseEstimator):
         self.n_outputs_ = n_outputs
         self._random_state = check_random_state(self.random_state)
         self.coefs_ = self._network().init_params(
-            n_features, self._random_state, self._fitted_architecture.dtype
+            n_features, self._random_state, self._fitted_architecture["dtype"]
         )
         self._publish(History(
             validation_scores=[] if self.early_stopping else None,
             best_validation_score=-np.inf if self.early_stopping else None,
         ))  # fmt: skip
-        self._optimizer = None
+        self._optimizer_state = None
 
     def _publish(self, history):
         """Keep what training recorded as the fitted attributes MLP users know."""
         for field, attribute in _HISTORY_ATTRIBUTES.items():
             setattr(self, attribute, getattr(history, field))
 
-    def _make_optimizer(self, params):
+    def _make_optimizer(self, params, incremental):
+        """A new optimiser, or for ``incremental`` the one that made the last update."""
         if self.solver == "adam":
-            return AdamOptimizer(
+            optimizer = AdamOptimizer(
                 params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon,
                 "adaptive" if self.learning_rate == "adaptive" else "constant",
             )  # fmt: skip
-        return SGDOptimizer(
-            params, self.learning_rate_init, self.learning_rate, self.momentum,
-            self.nesterovs_momentum, self.power_t,
-        )  # fmt: skip
+        else:
+            optimizer = SGDOptimizer(
+                params, self.learning_rate_init, self.learning_rate, self.momentum,
+                self.nesterovs_momentum, self.power_t,
+            )  # fmt: skip
+        if incremental and self._optimizer_state is not None:
+            vars(optimizer).update(self._optimizer_state)
+        return optimizer
 
     def _train(self, batch, Y, W, sw, incremental):
-        if self._optimizer is None or not incremental:
-            self._optimizer = self._make_optimizer(self.coefs_)
+        optimizer = self._make_optimizer(self.coefs_, incremental)
         # A validation score needs 2 held-out sequences (R^2 is undefined for one) and a
         # sequence left to train on; train_test_split holds out ceil(fraction * n).
         n = len(batch.X)
@@ -317,7 +329,7 @@ class BaseLSTM(BaseEstimator):
 
         n_train = len(train_idx)
         loop = TrainingLoop(
-            self._network(), self._loss, self._optimizer, alpha=self.alpha,
+            self._network(), self._loss, optimizer, alpha=self.alpha,
             batch_size=min(32, n_train) if self.batch_size == "auto" else self.batch_size,
             shuffle=self.shuffle, max_grad_norm=self.max_grad_norm, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
@@ -328,6 +340,8 @@ class BaseLSTM(BaseEstimator):
             1 if incremental else self.max_iter, validation_score,
         )  # fmt: skip
         self._publish(history)
+        # The optimiser's state (moments, step count, rate) as a dict of plain values.
+        self._optimizer_state = vars(optimizer)
         self._after_training(held_out)
         if reason == "interrupted":
             warnings.warn(
@@ -353,7 +367,7 @@ class BaseLSTM(BaseEstimator):
 
     def _predict_block_rows(self):
         """Sequences per prediction block: fixed by the architecture, never by the data."""
-        return block_rows(self._network().state_units, self._fitted_architecture.dtype)
+        return block_rows(self._network().state_units, self._fitted_architecture["dtype"])
 
     def _forward(self, batch, params):
         N, T, _ = batch.X.shape
