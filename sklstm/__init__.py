@@ -5,4 +5,10 @@ from ._regressor import LSTMRegressor
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["LSTMClassifier", "LSTMRegressor"]
+# The types a fitted model holds that skops does not trust by default: the estimators
+# themselves (their fitted state is NumPy arrays and Python builtins). Pass them to
+# skops.io.load(file, trusted=sklstm.TRUSTED_TYPES), or to MLflow's
+# mlflow.sklearn.save_model(..., skops_trusted_types=sklstm.TRUSTED_TYPES).
+TRUSTED_TYPES = [f"{cls.__module__}.{cls.__qualname__}" for cls in (LSTMClassifier, LSTMRegressor)]
+
+__all__ = ["LSTMClassifier", "LSTMRegressor", "TRUSTED_TYPES"]

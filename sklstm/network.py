@@ -75,7 +75,19 @@ class Network:
         """
         return [flag for layer in self.layers for flag in layer.penalised()]
 
-    def _split(self, params):
+    def split(self, params):
+        """Cut the flat parameter list into each layer's parameters.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Parameters of the whole network, layer after layer.
+
+        Returns
+        -------
+        parts : list of list of ndarray
+            One list per layer, in order (empty for layers without parameters).
+        """
         parts, start = [], 0
         for layer in self.layers:
             parts.append(params[start : start + layer.n_params])
@@ -111,7 +123,7 @@ class Network:
         """
         ws = FRESH if workspace is None else workspace
         caches = []
-        for k, (layer, layer_params) in enumerate(zip(self.layers, self._split(params))):
+        for k, (layer, layer_params) in enumerate(zip(self.layers, self.split(params))):
             X, lengths, cache = layer.forward(
                 layer_params, X, lengths, ws.child(k), dropout_rng, keep_cache
             )
@@ -139,7 +151,7 @@ class Network:
         """
         ws = FRESH if workspace is None else workspace
         grads, d = [], d_out
-        parts = self._split(params)
+        parts = self.split(params)
         for k in range(len(self.layers) - 1, -1, -1):
             d, layer_grads = self.layers[k].backward(
                 parts[k], d, cache[k], ws.child(k), need_dX=k > 0

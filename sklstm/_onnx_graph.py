@@ -1,0 +1,283 @@
+"""The ONNX graph of a fitted estimator, node by node (:mod:`sklstm.onnx` registers it).
+
+The graph follows prediction step by step: the inputs read as the network reads them
+(steps, standardization, clipping, patches), each layer of the network, the ridge
+regression's share, and the outputs. With a ``lengths`` input, padded steps are masked
+wherever NumPy masks them, so a padded batch gives what each sequence gives alone.
+ONNX Runtime's LSTM and Conv kernels take float32 only, so the network runs in float32
+(a float64 model's weights are rounded to it); standardization and the ridge
+regression run in float64, as they do in NumPy.
+"""
+
+import numpy as np
+from onnx import TensorProto, numpy_helper
+from onnx.helper import np_dtype_to_tensor_dtype
+
+from .layers import LSTM, Conv1D, Dense, Dropout, MaxPool1D, Readout, ReLU
+
+__all__ = ["Emitter", "lstm_onnx_weights", "network_input", "network_output", "linear_base"]
+
+FLOAT, DOUBLE = TensorProto.FLOAT, TensorProto.DOUBLE
+_LIMIT = float(np.sqrt(np.finfo(np.float32).max))  # inputs are clipped there, as in NumPy
+# Permutations between the layouts the graph keeps a batch in: batch-major (NTC), channels
+# first for Conv and MaxPool (NCT), step-major for LSTM (TNC).
+_PERMS = {
+    ("NTC", "NCT"): [0, 2, 1], ("NTC", "TNC"): [1, 0, 2], ("NCT", "NTC"): [0, 2, 1],
+    ("NCT", "TNC"): [2, 0, 1], ("TNC", "NTC"): [1, 0, 2], ("TNC", "NCT"): [1, 2, 0],
+}  # fmt: skip
+
+
+class Emitter:
+    """Adds nodes and constants to a graph that skl2onnx is building.
+
+    Parameters
+    ----------
+    scope : skl2onnx.common._topology.Scope
+        Gives unique names.
+    container : skl2onnx.common._container.ModelComponentContainer
+        Receives nodes and initializers; its ``target_opset`` (13 or more) decides
+        how reductions take their axes.
+    """
+
+    def __init__(self, scope, container):
+        if container.target_opset < 13:
+            raise ValueError(
+                f"sklstm's ONNX converters need target_opset >= 13; got {container.target_opset}."
+            )
+        self.scope, self.container = scope, container
+
+    def const(self, value, dtype=None):
+        """Add ``value`` as an initializer and return its name."""
+        array = np.asarray(value, dtype)
+        name = self.scope.get_unique_variable_name("sklstm_const")
+        if array.dtype.kind in "US":
+            strings = [s.encode("utf-8") for s in array.astype(str).ravel()]
+            self.container.add_initializer(name, TensorProto.STRING, list(array.shape), strings)
+        else:
+            tensor = numpy_helper.from_array(array)
+            type_ = np_dtype_to_tensor_dtype(array.dtype)
+            self.container.add_initializer(name, type_, list(array.shape), tensor)
+        return name
+
+    def op(self, op_type, *inputs, n_outputs=1, outputs=None, **attrs):
+        """Add one node; return its output's name (a list of names when it has several)."""
+        if outputs is None:
+            seed = f"sklstm_{op_type.lower()}"
+            outputs = [self.scope.get_unique_variable_name(seed) for _ in range(n_outputs)]
+        name = self.scope.get_unique_operator_name(f"Sklstm{op_type}")
+        self.container.add_node(op_type, list(inputs), outputs, name=name, **attrs)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def reduce(self, op_type, x, axis):
+        """``op_type`` (ReduceSum, ReduceMean, ReduceMax) over one axis, dropped."""
+        if op_type == "ReduceSum" or self.container.target_opset >= 18:
+            return self.op(op_type, x, self.const([axis], np.int64), keepdims=0)
+        return self.op(op_type, x, axes=[axis], keepdims=0)
+
+    def dim(self, x, axis):
+        """The length of ``x`` along ``axis``, as an int64 scalar."""
+        return self.op("Gather", self.op("Shape", x), self.const(axis, np.int64))
+
+    def step_mask(self, lengths, n_steps, layout):
+        """True at real steps, shaped to broadcast against a batch in ``layout``."""
+        steps = self.op("Range", self.const(0, np.int64), n_steps, self.const(1, np.int64))
+        row = self.op("Unsqueeze", steps, self.const([0], np.int64))
+        column = self.op("Unsqueeze", lengths, self.const([1], np.int64))
+        mask = self.op("Less", row, column)  # (N, T)
+        if layout == "TNC":
+            mask = self.op("Transpose", mask, perm=[1, 0])
+        axis = 1 if layout == "NCT" else 2
+        return self.op("Unsqueeze", mask, self.const([axis], np.int64))
+
+
+class _Batch:
+    """A batch in the graph: its tensor, its layout, and its real steps (None: all)."""
+
+    def __init__(self, emitter, x, lengths, layout="NTC"):
+        self.e, self.x, self.lengths, self.layout = emitter, x, lengths, layout
+
+    def to(self, layout):
+        if layout != self.layout:
+            self.x = self.e.op("Transpose", self.x, perm=_PERMS[self.layout, layout])
+            self.layout = layout
+        return self.x
+
+    def n_steps(self):
+        return self.e.dim(self.x, self.layout.index("T"))
+
+    def masked(self, fill):
+        """The tensor with ``fill`` at padded steps (unchanged when none is padded)."""
+        if self.lengths is None:
+            return self.x
+        mask = self.e.step_mask(self.lengths, self.n_steps(), self.layout)
+        return self.e.op("Where", mask, self.x, self.e.const(fill, np.float32))
+
+
+def _gather_steps(e, x, steps, n_features):
+    """``x[n, steps[n, j]]`` of an NTC tensor, for per-sequence int64 ``steps (N, S)``."""
+    index = e.op("Unsqueeze", steps, e.const([2], np.int64))
+    index = e.op("Expand", index, e.const([1, 1, n_features], np.int64))
+    return e.op("GatherElements", x, index, axis=1)
+
+
+def network_input(e, model, X, rank, lengths):
+    """The input as the network reads it: an NTC float32 batch after patching."""
+    x = e.op("Cast", X, to=DOUBLE)
+    if rank == 2:
+        x = e.op("Reshape", x, e.const([0, -1, model._step_features], np.int64))
+        if model.newest_first:
+            x = e.op("Slice", x, *(e.const([v], np.int64) for v in (-1, -(2**62), 1, -1)))
+    if model._x_mean is not None:
+        x = e.op("Div", e.op("Sub", x, e.const(model._x_mean)), e.const(model._x_scale))
+    x = e.op("Clip", x, e.const(-_LIMIT, np.float64), e.const(_LIMIT, np.float64))
+    x = e.op("Cast", x, to=FLOAT)
+    size = model.patch_size_
+    if size == 1:
+        return _Batch(e, x, lengths)
+    # Groups of steps ending at each sequence's last real step; the first group is
+    # completed with copies of the first step (sklstm.core.join_steps).
+    n_steps = e.dim(x, 1)
+    span = e.op("Mul", e.op("Div", e.op("Add", n_steps, e.const(size - 1, np.int64)),
+                            e.const(size, np.int64)), e.const(size, np.int64))  # fmt: skip
+    j = e.op("Range", e.const(0, np.int64), span, e.const(1, np.int64))
+    zero = e.const(0, np.int64)
+    if lengths is None:
+        source = e.op("Max", e.op("Sub", j, e.op("Sub", span, n_steps)), zero)
+        joined, groups = e.op("Gather", x, source, axis=1), None
+    else:
+        groups = e.op("Div", e.op("Add", lengths, e.const(size - 1, np.int64)),
+                      e.const(size, np.int64))  # fmt: skip
+        front = e.op("Sub", e.op("Mul", groups, e.const(size, np.int64)), lengths)
+        source = e.op("Sub", e.op("Unsqueeze", j, e.const([0], np.int64)),
+                      e.op("Unsqueeze", front, e.const([1], np.int64)))  # fmt: skip
+        last = e.op("Unsqueeze", e.op("Sub", lengths, e.const(1, np.int64)),
+                    e.const([1], np.int64))  # fmt: skip
+        source = e.op("Min", e.op("Max", source, zero), last)
+        joined = _gather_steps(e, x, source, model._step_features)
+    joined = e.op("Reshape", joined, e.const([0, -1, size * model._step_features], np.int64))
+    return _Batch(e, joined, groups)
+
+
+def linear_base(e, batch, n_steps, coef, intercept):
+    """The ridge regression on each sequence's last ``n_steps`` steps, in float64 (N, k)."""
+    n_features = coef.shape[0] // n_steps
+    x = batch.to("NTC")
+    offsets = e.op("Range", e.const(0, np.int64), e.const(n_steps, np.int64),
+                   e.const(1, np.int64))  # fmt: skip
+    ends = batch.n_steps() if batch.lengths is None else batch.lengths
+    if batch.lengths is None:
+        steps = e.op("Add", e.op("Sub", ends, e.const(n_steps, np.int64)), offsets)
+        window = e.op("Gather", x, e.op("Max", steps, e.const(0, np.int64)), axis=1)
+        real = e.op("Unsqueeze", e.op("GreaterOrEqual", steps, e.const(0, np.int64)),
+                    e.const([0, 2], np.int64))  # fmt: skip
+    else:
+        start = e.op("Sub", ends, e.const(n_steps, np.int64))
+        steps = e.op("Add", e.op("Unsqueeze", start, e.const([1], np.int64)), offsets)
+        window = _gather_steps(e, x, e.op("Max", steps, e.const(0, np.int64)), n_features)
+        real = e.op("Unsqueeze", e.op("GreaterOrEqual", steps, e.const(0, np.int64)),
+                    e.const([2], np.int64))  # fmt: skip
+    window = e.op("Where", real, window, e.const(0.0, np.float32))  # zeros before the start
+    window = e.op("Reshape", e.op("Cast", window, to=DOUBLE),
+                  e.const([0, n_steps * n_features], np.int64))  # fmt: skip
+    return e.op("Add", e.op("MatMul", window, e.const(coef)), e.const(intercept))
+
+
+def lstm_onnx_weights(directions):
+    """ONNX's ``W, R, B`` from sklstm's ``(Wx, Wh, b)`` per direction.
+
+    sklstm keeps gate blocks i, f, g, o in columns (``x @ Wx``); ONNX keeps i, o, f, c in
+    rows (``W @ x``) and two biases, the second zero here.
+    """
+    n_hidden = directions[0][1].shape[0]
+    blocks = [slice(k * n_hidden, (k + 1) * n_hidden) for k in (0, 3, 1, 2)]
+
+    def rows(A):
+        return np.concatenate([A[..., block] for block in blocks], axis=-1).T
+
+    W = np.stack([rows(Wx) for Wx, _, _ in directions])
+    R = np.stack([rows(Wh) for _, Wh, _ in directions])
+    B = np.stack([np.concatenate([rows(b), np.zeros(4 * n_hidden)]) for _, _, b in directions])
+    return [A.astype(np.float32) for A in (W, R, B)]
+
+
+def _conv(e, batch, layer, params):
+    W, b = params
+    batch.to("NCT")
+    x = batch.masked(0.0)  # steps past a sequence's end read as zeros
+    left = (layer.kernel_size - 1) // 2
+    kernels = e.const(np.transpose(W, (2, 1, 0)).astype(np.float32))
+    pads = [left, layer.kernel_size - 1 - left]
+    batch.x = e.op("Conv", x, kernels, e.const(b.astype(np.float32)),
+                   kernel_shape=[layer.kernel_size], pads=pads)  # fmt: skip
+    batch.x = batch.masked(0.0)
+
+
+def _max_pool(e, batch, layer):
+    size = layer.pool_size
+    batch.to("NCT")
+    x = batch.masked(-np.inf)
+    # Runs of `size` steps from the first: the last, shorter run is completed with -inf.
+    n_steps, k = batch.n_steps(), e.const(size, np.int64)
+    extra = e.op("Mod", e.op("Sub", k, e.op("Mod", n_steps, k)), k)
+    pads = e.op("Concat", e.const([0, 0, 0, 0, 0], np.int64),
+                e.op("Unsqueeze", extra, e.const([0], np.int64)), axis=0)  # fmt: skip
+    x = e.op("Pad", x, pads, e.const(-np.inf, np.float32))
+    batch.x = e.op("MaxPool", x, kernel_shape=[size], strides=[size])
+    if batch.lengths is not None:
+        batch.lengths = e.op("Div", e.op("Add", batch.lengths, e.const(size - 1, np.int64)), k)
+        batch.x = batch.masked(0.0)
+
+
+def _lstm(e, batch, layer, params):
+    directions = [params[3 * d : 3 * d + 3] for d in range(layer.n_directions)]
+    W, R, B = (e.const(A) for A in lstm_onnx_weights(directions))
+    inputs = [batch.to("TNC"), W, R, B]
+    if batch.lengths is not None:
+        inputs.append(e.op("Cast", batch.lengths, to=TensorProto.INT32))
+    direction = "bidirectional" if layer.n_directions == 2 else "forward"
+    Y, Y_h = e.op("LSTM", *inputs, n_outputs=2, hidden_size=layer.n_hidden, direction=direction)
+    # Y is (T, directions, N, H): each step's states side by side, forward then backward.
+    Y = e.op("Transpose", Y, perm=[0, 2, 1, 3])
+    batch.x = e.op("Reshape", Y, e.const([0, 0, -1], np.int64))
+    # Y_h holds the forward state at each sequence's last real step and the backward state
+    # at step 0: the 'last' readout.
+    batch.last = e.op("Reshape", e.op("Transpose", Y_h, perm=[1, 0, 2]),
+                      e.const([0, -1], np.int64))  # fmt: skip
+
+
+def _readout(e, batch, pooling):
+    if pooling == "concat":
+        return e.op("Concat", *(_readout(e, batch, p) for p in ("last", "mean", "max")), axis=1)
+    if pooling == "last":
+        return batch.last
+    batch.to("TNC")
+    if pooling == "max":
+        return e.reduce("ReduceMax", batch.masked(-np.inf), 0)
+    if batch.lengths is None:
+        return e.reduce("ReduceMean", batch.x, 0)
+    total = e.reduce("ReduceSum", batch.masked(0.0), 0)
+    counts = e.op("Unsqueeze", e.op("Cast", batch.lengths, to=FLOAT), e.const([1], np.int64))
+    return e.op("Div", total, counts)
+
+
+def network_output(e, network, params, batch):
+    """The network's float32 output: ``(N, k)``, or ``(N, T, k)`` for per-step models."""
+    for layer, layer_params in zip(network.layers, network.split(params)):
+        if isinstance(layer, Conv1D):
+            _conv(e, batch, layer, layer_params)
+        elif isinstance(layer, ReLU):
+            batch.x = e.op("Relu", batch.x)
+        elif isinstance(layer, MaxPool1D):
+            _max_pool(e, batch, layer)
+        elif isinstance(layer, LSTM):
+            _lstm(e, batch, layer, layer_params)
+        elif isinstance(layer, Readout):
+            batch.x, batch.layout = _readout(e, batch, layer.pooling), "NC"
+        elif isinstance(layer, Dense):
+            if batch.layout != "NC":
+                batch.to("NTC")
+            W, b = (e.const(p.astype(np.float32)) for p in layer_params)
+            batch.x = e.op("Add", e.op("MatMul", batch.x, W), b)
+        elif not isinstance(layer, Dropout):  # dropout is the identity when predicting
+            raise NotImplementedError(f"No ONNX conversion for the layer {layer!r}.")
+    return batch.x

@@ -1,0 +1,243 @@
+"""Export fitted sklstm models to ONNX, for ONNX Runtime and other ONNX backends.
+
+Importing this module registers converters for :class:`~sklstm.LSTMRegressor` and
+:class:`~sklstm.LSTMClassifier` with `skl2onnx <https://onnx.ai/sklearn-onnx/>`_, so that
+``skl2onnx.to_onnx(model_or_pipeline, X_sample)`` converts them, alone or as the last
+step of a Pipeline. It needs the optional extra: ``pip install "sklstm[onnx]"``.
+
+The graph takes the input a model was fitted on: a 3D ``(n_samples, n_timesteps,
+n_features)`` tensor, or a 2D one read as steps (``features_per_step``). Ragged
+sequences are passed padded, with a second input ``lengths`` (int64, the real steps
+of each sequence): :func:`to_onnx` adds it for a list X, and :func:`pad_sequences`
+pads a list. Outputs:
+
+- regressor: ``variable``, ``(n_samples, n_outputs)``, or ``(n_samples, n_timesteps,
+  n_outputs)`` with ``return_sequences=True`` (values at padded steps are meaningless);
+- classifier: ``label`` and ``probabilities`` (``(n_samples, n_classes)``), through
+  skl2onnx's ZipMap unless ``options={"zipmap": False}``; per-step classifiers need
+  ``zipmap=False`` (:func:`to_onnx` sets it), and give ``(n_samples, n_timesteps)``
+  labels and ``(n_samples, n_timesteps, n_classes)`` probabilities.
+
+ONNX Runtime runs LSTM and Conv in float32 only, so the network runs in float32 even for
+``dtype='float64'`` models.
+"""
+
+import numpy as np
+
+try:
+    import skl2onnx
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+except ImportError as error:  # pragma: no cover - the message is the point
+    raise ImportError(
+        "sklstm.onnx needs skl2onnx, onnx and onnxruntime: pip install 'sklstm[onnx]'."
+    ) from error
+
+from sklearn.pipeline import Pipeline
+
+from . import _onnx_graph as graph
+from ._classifier import LSTMClassifier
+from ._data import is_ragged
+from ._regressor import LSTMRegressor
+
+__all__ = ["pad_sequences", "to_onnx"]
+
+
+def pad_sequences(X, dtype=np.float32):
+    """Pad a list of sequences into the ``X`` and ``lengths`` inputs of an exported model.
+
+    Parameters
+    ----------
+    X : list of array-like of shape (n_timesteps_i, n_features)
+        Sequences of different lengths.
+    dtype : data-type, default=numpy.float32
+        Dtype of the padded array; the exported model's input type.
+
+    Returns
+    -------
+    X_padded : ndarray of shape (n_samples, max_timesteps, n_features)
+        The sequences, zeros after each one's end.
+    lengths : ndarray of int64 of shape (n_samples,)
+        Real steps of each sequence.
+
+    Examples
+    --------
+    >>> from sklstm.onnx import pad_sequences
+    >>> X, lengths = pad_sequences([[[1.0], [2.0]], [[3.0]]])
+    >>> X[:, :, 0].tolist(), lengths.tolist()
+    ([[1.0, 2.0], [3.0, 0.0]], [2, 1])
+    """
+    seqs = [np.asarray(x, dtype=dtype) for x in X]
+    seqs = [x.reshape(-1, 1) if x.ndim == 1 else x for x in seqs]
+    lengths = np.array([len(x) for x in seqs], dtype=np.int64)
+    padded = np.zeros((len(seqs), lengths.max(), seqs[0].shape[1]), dtype=dtype)
+    for k, x in enumerate(seqs):
+        padded[k, : len(x)] = x
+    return padded, lengths
+
+
+def to_onnx(model, X, *, target_opset=None, options=None):
+    """Convert a fitted estimator, or a Pipeline ending in one, to an ONNX model.
+
+    Like ``skl2onnx.to_onnx(model, X)``, but the number of steps is left free (any
+    sequence length is accepted), a list X adds the ``lengths`` input, and a per-step
+    classifier gets ``zipmap=False``.
+
+    Parameters
+    ----------
+    model : LSTMRegressor, LSTMClassifier or Pipeline
+        Fitted.
+    X : array-like or list of array-like
+        A sample of the input: its type (float32 or float64) and features per step, or
+        columns, become the graph's input.
+    target_opset : int, default=None
+        ONNX opset (13 or more); None takes skl2onnx's latest tested.
+    options : dict, default=None
+        The conversion options of skl2onnx, for example ``{"zipmap": False}``.
+
+    Returns
+    -------
+    onnx.ModelProto
+        The graph, with input ``X`` (and ``lengths`` for a list X).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from sklstm import LSTMRegressor
+    >>> from sklstm.onnx import to_onnx
+    >>> X = np.random.default_rng(0).normal(size=(40, 10, 2)).astype(np.float32)
+    >>> model = LSTMRegressor(hidden_layer_sizes=(8,), random_state=0).fit(X, X[:, -1, 0])
+    >>> onx = to_onnx(model, X)
+    >>> runtime = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    >>> (pred,) = runtime.run(None, {"X": X})
+    >>> pred.shape, bool(np.allclose(pred[:, 0], model.predict(X), rtol=1e-5, atol=1e-6))
+    ((40, 1), True)
+    """
+    lengths = is_ragged(X)
+    X = pad_sequences(X)[0] if lengths else np.asarray(X)
+    tensor = DoubleTensorType if X.dtype == np.float64 else FloatTensorType
+    if X.ndim == 3:
+        types = [("X", tensor([None, None, X.shape[2]]))]
+    elif X.ndim == 2:
+        types = [("X", tensor([None, X.shape[1]]))]
+    else:
+        raise ValueError(f"X must be 2D or 3D (or a list of sequences); got {X.ndim}D.")
+    if lengths:
+        types.append(("lengths", Int64TensorType([None])))
+    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    options = {} if options is None else dict(options)
+    if isinstance(final, LSTMClassifier) and final._per_step and not options:
+        options = {id(final): {"zipmap": False}}
+    return skl2onnx.to_onnx(
+        model, initial_types=types, target_opset=target_opset, options=options or None
+    )
+
+
+def _input_shape(operator, model):
+    """The rank of X, after checking the inputs against the fitted model."""
+    inputs = operator.inputs
+    if not 1 <= len(inputs) <= 2:
+        raise ValueError(f"{type(model).__name__} takes X and optionally lengths as inputs.")
+    shape = inputs[0].type.shape
+    if len(shape) not in (2, 3):
+        raise ValueError(f"X must be a 2D or 3D tensor; got shape {shape}.")
+    expected = model.n_features_in_ if len(shape) == 2 else model._step_features
+    if isinstance(shape[-1], int) and shape[-1] != expected:
+        raise ValueError(
+            f"X has {shape[-1]} {'columns' if len(shape) == 2 else 'features per step'}, "
+            f"but {type(model).__name__} was fitted with {expected}."
+        )
+    if len(inputs) == 2:
+        if len(shape) != 3 or not isinstance(inputs[1].type, Int64TensorType):
+            raise ValueError("lengths must be an int64 tensor, with a 3D X.")
+    return len(shape)
+
+
+def _output_shape(operator, model, *tail):
+    n_samples = operator.inputs[0].get_first_dimension()
+    return [n_samples, None, *tail] if model._per_step else [n_samples, *tail]
+
+
+def _calculate_regressor_shape(operator):
+    model = operator.raw_operator
+    _input_shape(operator, model)
+    tensor = type(operator.inputs[0].type)
+    operator.outputs[0].type = tensor(_output_shape(operator, model, model.n_outputs_))
+
+
+def _class_labels(model):
+    """The classes as ONNX labels: strings, or int64 (integers, booleans, integral floats)."""
+    classes = model.classes_
+    return classes.astype(str) if classes.dtype.kind in "US" else classes.astype(np.int64)
+
+
+def _calculate_classifier_shape(operator):
+    model = operator.raw_operator
+    _input_shape(operator, model)
+    labels = _class_labels(model)
+    label_type = StringTensorType if labels.dtype.kind == "U" else Int64TensorType
+    operator.outputs[0].type = label_type(_output_shape(operator, model))
+    tensor = type(operator.inputs[0].type)
+    operator.outputs[1].type = tensor(_output_shape(operator, model, len(labels)))
+
+
+def _network_and_input(scope, operator, container):
+    model = operator.raw_operator
+    e = graph.Emitter(scope, container)
+    lengths = operator.inputs[1].full_name if len(operator.inputs) == 2 else None
+    rank = len(operator.inputs[0].type.shape)
+    batch = graph.network_input(e, model, operator.inputs[0].full_name, rank, lengths)
+    return model, e, batch
+
+
+def _output_type(operator):
+    return graph.DOUBLE if isinstance(operator.inputs[0].type, DoubleTensorType) else graph.FLOAT
+
+
+def _convert_regressor(scope, operator, container):
+    model, e, batch = _network_and_input(scope, operator, container)
+    outputs = []
+    if model.linear_steps_:
+        outputs.append(graph.linear_base(
+            e, batch, model.linear_steps_, model._linear_coef, model._linear_intercept
+        ))  # fmt: skip
+    if model.network_weight_:
+        raw = graph.network_output(e, model._network(), model.coefs_, batch)
+        raw = e.op("Cast", raw, to=graph.DOUBLE)
+        if model.network_weight_ != 1.0:
+            raw = e.op("Mul", raw, e.const(float(model.network_weight_)))
+        outputs.append(raw)
+    raw = outputs[0] if len(outputs) == 1 else e.op("Add", outputs[1], outputs[0])
+    if model._y_mean is not None:
+        raw = e.op("Add", e.op("Mul", raw, e.const(model._y_scale)), e.const(model._y_mean))
+    e.op("Cast", raw, outputs=[operator.outputs[0].full_name], to=_output_type(operator))
+
+
+def _convert_classifier(scope, operator, container):
+    model, e, batch = _network_and_input(scope, operator, container)
+    zipmap = container.get_options(model, dict(zipmap=True))["zipmap"]
+    if model._per_step and zipmap is not False:
+        raise ValueError(
+            "A classifier with return_sequences=True gives probabilities per step, which "
+            "ZipMap cannot take: convert with options={'zipmap': False} (sklstm.onnx.to_onnx "
+            "sets it)."
+        )
+    raw = graph.network_output(e, model._network(), model.coefs_, batch)
+    index = e.op("ArgMax", raw, axis=-1, keepdims=0)
+    e.op("Gather", e.const(_class_labels(model)), index, outputs=[operator.outputs[0].full_name])
+    probabilities = e.op("Softmax", raw, axis=-1)
+    e.op("Cast", probabilities, outputs=[operator.outputs[1].full_name], to=_output_type(operator))
+
+
+skl2onnx.update_registered_converter(
+    LSTMRegressor, "SklstmLSTMRegressor", _calculate_regressor_shape, _convert_regressor
+)
+skl2onnx.update_registered_converter(
+    LSTMClassifier, "SklstmLSTMClassifier", _calculate_classifier_shape, _convert_classifier,
+    options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+)  # fmt: skip

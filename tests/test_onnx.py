@@ -1,0 +1,218 @@
+"""ONNX export: ONNX Runtime predicts what sklstm predicts, for every option.
+
+Parity is float32's: each prediction within 1e-5 of the value, relative to the largest
+prediction of the batch (``atol``), or to itself (``rtol``); labels identical.
+"""
+
+import warnings
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import skl2onnx
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm.onnx import pad_sequences, to_onnx
+
+RNG = np.random.default_rng(0)
+X3 = RNG.normal(size=(48, 21, 3)).astype(np.float32)
+Y = X3[:, -4:, 0].sum(axis=1) + X3[:, :, 1].mean(axis=1) * 2
+RAGGED = [X3[k, : 3 + (k * 7) % 19] for k in range(len(X3))]
+FAST = {"max_iter": 4, "random_state": 0, "hidden_layer_sizes": (6,)}
+
+
+def fitted(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # max_iter is kept small on purpose
+        return estimator.fit(X, y)
+
+
+def session(onx):
+    return ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+def feeds(X):
+    if isinstance(X, list):
+        X, lengths = pad_sequences(X)
+        return {"X": X, "lengths": lengths}
+    return {"X": np.asarray(X)}
+
+
+def assert_parity(got, expected):
+    expected = np.asarray(expected, dtype=np.float64)
+    got = np.asarray(got, dtype=np.float64).reshape(expected.shape)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def real_steps(padded, X):
+    """The per-step outputs of a padded batch at the real steps of a list X."""
+    return np.concatenate([p[: len(x)] for p, x in zip(padded, X)])
+
+
+REGRESSOR_CASES = {
+    "defaults": {},
+    "bidirectional, stacked": {"bidirectional": True, "hidden_layer_sizes": (5, 4)},
+    "last": {"pooling": "last", "bidirectional": True},
+    "mean": {"pooling": "mean"},
+    "max": {"pooling": "max"},
+    "patches": {"patch_size": 4},
+    "conv front end": {"conv_filters": (4, 5), "conv_kernel_sizes": (5, 2), "conv_pool_size": 3},
+    "float64": {"dtype": "float64"},
+    "no standardize": {"standardize": False},
+    "no linear base": {"linear_steps": 0},
+    "fixed linear base": {"linear_steps": 3, "linear_alpha": 1.0, "patch_size": 2},
+    "dropout": {"dropout": 0.3},
+}
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["3D", "ragged"])
+@pytest.mark.parametrize("case", REGRESSOR_CASES)
+def test_regressor_parity(case, ragged):
+    X = RAGGED if ragged else X3
+    model = fitted(
+        LSTMRegressor(**{**FAST, "early_stopping": False, **REGRESSOR_CASES[case]}), X, Y
+    )
+    onx = to_onnx(model, X)
+    assert [i.name for i in onx.graph.input] == (["X", "lengths"] if ragged else ["X"])
+    (pred,) = session(onx).run(None, feeds(X))
+    assert pred.shape == (len(X3), 1) and pred.dtype == np.float32
+    assert_parity(pred, model.predict(X))
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0])
+def test_regressor_parity_with_and_without_the_network(weight):
+    # Early stopping drops the network where the ridge alone scores better; both ways export.
+    model = fitted(LSTMRegressor(**FAST, early_stopping=True), X3, Y)
+    model.network_weight_ = weight
+    (pred,) = session(to_onnx(model, X3)).run(None, feeds(X3))
+    assert_parity(pred, model.predict(X3))
+
+
+def test_regressor_multi_output_any_length_and_float64_input():
+    Y2 = np.column_stack([Y, -2 * Y + 1])
+    model = fitted(LSTMRegressor(**FAST), X3, Y2)
+    run = session(to_onnx(model, X3[:2].astype(np.float64)))
+    for steps in (21, 40, 1):  # the graph leaves the number of steps free
+        X = RNG.normal(size=(5, steps, 3))
+        (pred,) = run.run(None, {"X": X})
+        assert pred.dtype == np.float64
+        assert_parity(pred, model.predict(X))
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["3D", "ragged"])
+@pytest.mark.parametrize("front_end", [False, True], ids=["lstm", "conv"])
+def test_per_step_regressor_parity(ragged, front_end):
+    X = RAGGED if ragged else X3
+    y = [np.cumsum(x[:, 0]) for x in X] if ragged else np.cumsum(X3[:, :, 0], axis=1)
+    params = {"conv_filters": (3,), "conv_pool_size": 1} if front_end else {}
+    model = fitted(LSTMRegressor(**FAST, return_sequences=True, bidirectional=True, **params), X, y)
+    (pred,) = session(to_onnx(model, X)).run(None, feeds(X))
+    assert pred.shape[-1] == 1
+    expected = model.predict(X)
+    if ragged:
+        pred, expected = real_steps(pred[..., 0], X), np.concatenate(expected)
+    assert_parity(pred, expected)
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_2d_columns_and_pipeline_with_scaler(newest_first):
+    X2 = X3.reshape(len(X3), -1) * 10 + 3
+    model = make_pipeline(
+        StandardScaler(), LSTMRegressor(**FAST, features_per_step=3, newest_first=newest_first)
+    )
+    model = fitted(model, X2, Y)
+    for onx in (to_onnx(model, X2[:1]), skl2onnx.to_onnx(model, X2[:1])):
+        (pred,) = session(onx).run(None, {"X": X2})
+        assert_parity(pred, model.predict(X2))
+
+
+CLASSIFIER_CASES = {
+    "defaults": {},
+    "bidirectional, last": {"bidirectional": True, "pooling": "last"},
+    "conv, mean": {"conv_filters": (4,), "conv_pool_size": 2, "pooling": "mean"},
+    "stacked, max, patches": {"hidden_layer_sizes": (5, 4), "pooling": "max", "patch_size": 3},
+    "float64": {"dtype": "float64"},
+}
+LABELS = {
+    "ints": np.array([3, 7, 9]),
+    "strings": np.array(["cat", "dog", "eel"]),
+    "bools": np.array([False, True, True]),
+}
+
+
+@pytest.mark.parametrize("labels", LABELS)
+@pytest.mark.parametrize("ragged", [False, True], ids=["3D", "ragged"])
+@pytest.mark.parametrize("case", CLASSIFIER_CASES)
+def test_classifier_parity(case, ragged, labels):
+    X = RAGGED if ragged else X3
+    y = LABELS[labels][np.digitize(Y, np.quantile(Y, [1 / 3, 2 / 3]))]
+    model = fitted(LSTMClassifier(**{**FAST, **CLASSIFIER_CASES[case]}), X, y)
+    label, proba = session(to_onnx(model, X, options={"zipmap": False})).run(None, feeds(X))
+    expected = model.predict(X)
+    np.testing.assert_array_equal(label, expected.astype(label.dtype))
+    assert_parity(proba, model.predict_proba(X))
+
+
+def test_classifier_zipmap_as_skl2onnx_gives_it():
+    y = np.where(Y > 0, "up", "down")
+    model = fitted(LSTMClassifier(**FAST), X3, y)
+    label, proba = session(skl2onnx.to_onnx(model, X3[:1])).run(None, {"X": X3})
+    np.testing.assert_array_equal(label, model.predict(X3))
+    expected = model.predict_proba(X3)
+    assert_parity([[p[c] for c in model.classes_] for p in proba], expected)
+    columns = session(to_onnx(model, X3, options={"zipmap": "columns"})).run(None, {"X": X3})
+    assert_parity(np.column_stack(columns[1:]), expected)
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["3D", "ragged"])
+def test_per_step_classifier_parity(ragged):
+    X = RAGGED if ragged else X3
+    y = [x[:, 0] > 0 for x in X] if ragged else X3[:, :, 0] > 0
+    model = fitted(LSTMClassifier(**FAST, return_sequences=True), X, y)
+    label, proba = session(to_onnx(model, X)).run(None, feeds(X))
+    expected_label, expected_proba = model.predict(X), model.predict_proba(X)
+    if ragged:
+        label, proba = real_steps(label, X), real_steps(proba, X)
+        expected_label, expected_proba = (
+            np.concatenate(expected_label),
+            np.concatenate(expected_proba),
+        )
+    np.testing.assert_array_equal(label, expected_label.astype(np.int64))
+    assert_parity(proba, expected_proba)
+    with pytest.raises(ValueError, match="zipmap"):
+        skl2onnx.to_onnx(model, X3[:1])
+
+
+@pytest.mark.parametrize("opset", [13, 17, 18])
+def test_older_opsets(opset):
+    model = fitted(LSTMRegressor(**FAST, pooling="concat", early_stopping=False), RAGGED, Y)
+    onx = to_onnx(model, RAGGED, target_opset=opset)
+    assert max(o.version for o in onx.opset_import if o.domain in ("", "ai.onnx")) <= opset
+    (pred,) = session(onx).run(None, feeds(RAGGED))
+    assert_parity(pred, model.predict(RAGGED))
+
+
+def test_clear_errors():
+    model = fitted(LSTMRegressor(**FAST), X3, Y)
+    with pytest.raises(ValueError, match="target_opset >= 13"):
+        to_onnx(model, X3, target_opset=12)
+    with pytest.raises(ValueError, match="fitted with 3"):
+        to_onnx(model, X3[:, :, :2])
+    with pytest.raises(ValueError, match="2D or 3D"):
+        to_onnx(model, X3[0, 0])
+    with pytest.raises(ValueError, match="lengths must be an int64 tensor, with a 3D X"):
+        columns = fitted(LSTMRegressor(**FAST, features_per_step=3), X3.reshape(48, 63), Y)
+        skl2onnx.to_onnx(columns, initial_types=[
+            ("X", skl2onnx.common.data_types.FloatTensorType([None, 63])),
+            ("lengths", skl2onnx.common.data_types.Int64TensorType([None])),
+        ])  # fmt: skip
+
+
+def test_pad_sequences():
+    X, lengths = pad_sequences(RAGGED[:3])
+    assert X.dtype == np.float32 and lengths.dtype == np.int64
+    assert lengths.tolist() == [3, 10, 17] and X.shape == (3, 17, 3)
+    np.testing.assert_array_equal(X[1, :10], RAGGED[1])
+    assert not X[1, 10:].any()
