@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 import pytest
-import skops.io as sio
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sklstm import LSTMClassifier, LSTMRegressor
@@ -314,18 +313,7 @@ def test_grid_search_threading_backend_equals_serial():
     )
 
 
-# -------------------------------------------------------------------- skops
-@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
-def test_skops_round_trip_trusts_only_sklstm_types(Estimator):
-    y = LABELS.astype(object) if Estimator is LSTMClassifier else Y
-    model = Estimator(early_stopping=True, validation_fraction=0.3, **FAST).fit(X3, y)
-    data = sio.dumps(model)
-    untrusted = sio.get_untrusted_types(data=data)
-    assert untrusted and all(t.startswith("sklstm.") for t in untrusted), untrusted
-    loaded = sio.loads(data, trusted=untrusted)
-    np.testing.assert_array_equal(loaded.predict(X3), model.predict(X3))
-
-
+# ------------------------------------------------------- fitted state (skops)
 def test_fitted_state_holds_no_object_arrays():
     model = LSTMClassifier(**FAST).fit(X3, LABELS.astype(object))
     assert model.classes_.dtype.kind == "U"
