@@ -3,9 +3,9 @@ Saving and loading a model
 ==========================
 
 A fitted model saves with ``joblib`` (pickle) and, for loading without trusting arbitrary
-code, with ``skops``: the only types it must be told to trust are sklstm's own. Both reloaded
-models predict exactly what the original predicts. The data are UCR Chinatown days
-(weekday or weekend), standardised day by day.
+code, with ``skops``: the only types it must be told to trust are sklstm's estimators, listed
+in ``sklstm.TRUSTED_TYPES``. Both reloaded models predict exactly what the original predicts.
+The data are UCR Chinatown days (weekday or weekend), standardised day by day.
 """
 
 # %%
@@ -18,6 +18,7 @@ import numpy as np
 import skops.io as sio
 from _data import load
 
+import sklstm
 from sklstm import LSTMClassifier
 
 data = load("Chinatown_small")
@@ -31,9 +32,8 @@ joblib.dump(model, folder / "model.joblib")
 sio.dump(model, folder / "model.skops")
 
 from_joblib = joblib.load(folder / "model.joblib")
-untrusted = sio.get_untrusted_types(file=folder / "model.skops")
-print("skops asks to trust:", untrusted)
-from_skops = sio.load(folder / "model.skops", trusted=untrusted)
+print("skops asks to trust:", sio.get_untrusted_types(file=folder / "model.skops"))
+from_skops = sio.load(folder / "model.skops", trusted=sklstm.TRUSTED_TYPES)
 
 original = model.predict_proba(X_new)
 for name, loaded in [("joblib", from_joblib), ("skops", from_skops)]:

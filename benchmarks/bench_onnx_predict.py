@@ -1,0 +1,140 @@
+"""Predict time: ONNX Runtime (sklstm's ONNX export) against sklstm and PyTorch.
+
+The network and shapes are bench_vs_torch.py's: one LSTM layer read at each sequence's
+last real step, a linear head, float32; ragged sets go to ONNX Runtime padded with a
+``lengths`` input and to PyTorch packed. A second table times sklstm's default regressor
+(patches, concat readout, the ridge base) against its own export. Every predictor runs
+with 2 threads, in one process, interleaved call by call; the median of ``--repeats`` calls
+is reported, with the prediction of each checked against sklstm's.
+
+Run: ``python benchmarks/bench_onnx_predict.py [--repeats 7]`` (needs the ``onnx`` and
+``bench`` extras).
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import onnxruntime as ort
+import torch
+from bench_vs_torch import SHAPES, _pad, _torch_module, make_data
+from sklearn.exceptions import ConvergenceWarning
+
+from sklstm import LSTMRegressor
+from sklstm.onnx import pad_sequences, to_onnx
+
+
+def onnx_session(model, X):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    onx = to_onnx(model, X).SerializeToString()
+    return ort.InferenceSession(onx, options, providers=["CPUExecutionProvider"])
+
+
+def torch_copy(model, D, H):
+    """The PyTorch module holding the fitted model's weights (gates i, f, g, o in both)."""
+    module = _torch_module(D, H)
+    Wx, Wh, b, W, c = (torch.from_numpy(np.ascontiguousarray(p.T)) for p in model.coefs_)
+    with torch.no_grad():
+        module.lstm.weight_ih_l0.copy_(Wx)
+        module.lstm.weight_hh_l0.copy_(Wh)
+        module.lstm.bias_ih_l0.copy_(b)
+        module.lstm.bias_hh_l0.zero_()
+        module.head.weight.copy_(W)
+        module.head.bias.copy_(c)
+    return module.eval()
+
+
+def median_times(predictors, repeats):
+    """Median seconds of each predictor's call, the calls interleaved."""
+    times = {name: [] for name in predictors}
+    for name, call in predictors.items():
+        call()  # first calls set up thread pools and buffers
+    for _ in range(repeats):
+        for name, call in predictors.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def fitted(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+def feeds(X):
+    if isinstance(X, list):
+        Xp, lengths = pad_sequences(X)
+        return {"X": Xp, "lengths": lengths}
+    return {"X": X}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    print("one LSTM layer, last step, float32: predict seconds (median) and ratios")
+    print(f"{'shape (n, T, D, H)':>24} | {'onnx':>8} {'sklstm':>8} {'torch':>8} | "
+          f"{'onnx/sklstm':>11} {'onnx/torch':>10} | max rel diff")  # fmt: skip
+    to_sklstm, to_torch = [], []
+    for n, T, D, H, batch in SHAPES:
+        X, y = make_data(n, T, D)
+        model = fitted(LSTMRegressor(
+            hidden_layer_sizes=(H,), batch_size=batch, max_iter=1, patch_size=1,
+            standardize=False, pooling="last", linear_steps=0, early_stopping=False,
+            random_state=0,
+        ), X, y)  # fmt: skip
+        run, inputs = onnx_session(model, X), feeds(X)
+        module = torch_copy(model, D, H)
+        Xp, lengths = _pad(X) if T is None else (X, None)
+        Xt = torch.from_numpy(Xp)
+        lens = None if lengths is None else torch.from_numpy(lengths)
+
+        def torch_predict(module=module, Xt=Xt, lens=lens):
+            with torch.no_grad():
+                return module(Xt, lens).numpy()
+
+        expected = model.predict(X)
+        diff = (
+            max(
+                np.abs(run.run(None, inputs)[0][:, 0] - expected).max(),
+                np.abs(torch_predict() - expected).max(),
+            )
+            / np.abs(expected).max()
+        )
+        t = median_times({
+            "onnx": lambda run=run, inputs=inputs: run.run(None, inputs),
+            "sklstm": lambda model=model, X=X: model.predict(X),
+            "torch": torch_predict,
+        }, args.repeats)  # fmt: skip
+        to_sklstm.append(t["onnx"] / t["sklstm"])
+        to_torch.append(t["onnx"] / t["torch"])
+        shape = f"({n}, {'ragged' if T is None else T}, {D}, {H})"
+        print(f"{shape:>24} | {t['onnx']:8.4f} {t['sklstm']:8.4f} {t['torch']:8.4f} | "
+              f"{to_sklstm[-1]:11.2f} {to_torch[-1]:10.2f} | {diff:.1e}")  # fmt: skip
+    geo = [float(np.exp(np.mean(np.log(r)))) for r in (to_sklstm, to_torch)]
+    print(f"geometric mean: onnx/sklstm {geo[0]:.2f}, onnx/torch {geo[1]:.2f}")
+
+    print("\nsklstm's default regressor: predict seconds (median)")
+    ratios = []
+    for n, T, D, H, batch in SHAPES:
+        X, y = make_data(n, T, D)
+        model = fitted(LSTMRegressor(max_iter=1, random_state=0), X, y)
+        run, inputs = onnx_session(model, X), feeds(X)
+        t = median_times({
+            "onnx": lambda run=run, inputs=inputs: run.run(None, inputs),
+            "sklstm": lambda model=model, X=X: model.predict(X),
+        }, args.repeats)  # fmt: skip
+        ratios.append(t["onnx"] / t["sklstm"])
+        shape = f"({n}, {'ragged' if T is None else T}, {D})"
+        print(f"{shape:>20} | onnx {t['onnx']:.4f} sklstm {t['sklstm']:.4f} | {ratios[-1]:.2f}")
+    print(f"geometric mean onnx/sklstm {float(np.exp(np.mean(np.log(ratios)))):.2f}")
+
+
+if __name__ == "__main__":
+    main()
