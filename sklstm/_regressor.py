@@ -166,10 +166,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         The ridge regression's penalty (``linear_alpha``, with 'auto'
         resolved); None without one.
     network_weight_ : float
-        Share of the LSTM in the predictions: 1.0, or 0.0 when, on the
-        sequences held out for early stopping, the ridge alone did at least as
-        well as the ridge plus the LSTM (the predictions are then the
-        ridge's).
+        Share of the LSTM in the predictions, in [0, 1]: with early stopping,
+        the weight that best fits (least squares) what the ridge leaves of the
+        held-out sequences' targets; 0.0 makes the predictions the ridge's.
+        1.0 without early stopping or without a ridge.
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
@@ -354,16 +354,16 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self._linear_intercept = np.reshape(intercept, k)
 
     def _after_training(self, held_out):
-        # Predictions are the ridge plus the network, unless on the held-out sequences the
-        # ridge alone (a network output of zero) did at least as well.
+        # Predictions are the ridge plus the network's output times the weight that fits
+        # the held-out sequences' residuals best (least squares), within [0, 1].
         self.network_weight_ = 1.0
         if held_out is None or not self.linear_steps_:
             return
         batch, Y, sw = held_out
-        with_network = self._score_batch(self.coefs_, batch, Y, sw)
-        ridge_alone = self._score_outputs(np.zeros(Y.shape), batch, Y, sw)
-        if with_network <= ridge_alone:
-            self.network_weight_ = 0.0
+        out = self._forward(batch, self.coefs_).astype(np.float64)
+        w = sw[:, None]
+        fit, size = np.sum(w * out * Y), np.sum(w * out * out)
+        self.network_weight_ = float(np.clip(fit / size, 0.0, 1.0)) if size > 0 else 0.0
 
     @property
     def _network_weight(self):

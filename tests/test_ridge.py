@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import Ridge
 
 from sklstm import LSTMRegressor
@@ -70,14 +71,15 @@ def test_regressor_reports_the_penalty_it_chose_or_was_given():
     assert none.linear_alpha_ is None and none.network_weight_ == 1.0
 
 
-def test_network_is_dropped_when_the_ridge_alone_does_better_on_held_out_sequences():
-    # A target the ridge fits exactly: a network trained a few epochs only adds noise.
+def test_network_is_all_but_dropped_when_the_ridge_alone_fits_held_out_sequences():
+    # A target the ridge fits exactly: a network trained a few epochs only adds noise, and
+    # the least-squares weight of noise against held-out residuals of zero is about zero.
     rng = np.random.RandomState(6)
     X = rng.standard_normal((80, 6, 1))
     y = X[:, :, 0] @ rng.standard_normal(6)
     model = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=3, learning_rate_init=0.05,
                           random_state=0).fit(X, y)  # fmt: skip
-    assert model.network_weight_ == 0.0
+    assert 0.0 <= model.network_weight_ < 0.01
     np.testing.assert_allclose(model.predict(X), y, atol=1e-3)  # the ridge's predictions
     # Without early stopping nothing is held out to decide on: the network stays.
     kept = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=3, early_stopping=False).fit(X, y)
@@ -89,5 +91,15 @@ def test_network_is_kept_when_it_helps():
     X = rng.uniform(-2, 2, size=(300, 6, 1))
     y = np.sin(2 * X[:, -1, 0]) * X[:, -2, 0]  # no linear model comes close
     model = LSTMRegressor(hidden_layer_sizes=(16,), max_iter=60, random_state=0).fit(X, y)
-    assert model.network_weight_ == 1.0
+    assert 0.5 < model.network_weight_ <= 1.0
     assert model.score(X, y) > 0.5
+    # The weight scales the network's share of the predictions, nothing else.
+    ridge_alone = clone(model).set_params(max_iter=60).fit(X, y)
+    ridge_alone.network_weight_ = 0.0
+    full = clone(model).fit(X, y)
+    full.network_weight_ = 1.0
+    np.testing.assert_allclose(
+        model.predict(X),
+        ridge_alone.predict(X) + model.network_weight_ * (full.predict(X) - ridge_alone.predict(X)),
+        rtol=1e-6, atol=1e-9,
+    )  # fmt: skip
