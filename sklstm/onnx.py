@@ -38,6 +38,7 @@ except ImportError as error:  # pragma: no cover - the message is the point
     ) from error
 
 from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
 
 from . import _onnx_graph as graph
 from ._classifier import LSTMClassifier
@@ -93,7 +94,7 @@ def to_onnx(model, X, *, target_opset=None, options=None):
         Fitted.
     X : array-like or list of array-like
         A sample of the input: its type (float32 or float64) and features per step, or
-        columns, become the graph's input.
+        columns, become the graph's input. A list is padded to float32.
     target_opset : int, default=None
         ONNX opset (13 or more); None takes skl2onnx's latest tested.
     options : dict, default=None
@@ -118,8 +119,11 @@ def to_onnx(model, X, *, target_opset=None, options=None):
     >>> pred.shape, bool(np.allclose(pred[:, 0], model.predict(X), rtol=1e-5, atol=1e-6))
     ((40, 1), True)
     """
-    lengths = is_ragged(X)
-    X = pad_sequences(X)[0] if lengths else np.asarray(X)
+    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    if isinstance(final, LSTMClassifier | LSTMRegressor):
+        check_is_fitted(final)
+    ragged = is_ragged(X)
+    X = pad_sequences(X)[0] if ragged else np.asarray(X)
     tensor = DoubleTensorType if X.dtype == np.float64 else FloatTensorType
     if X.ndim == 3:
         types = [("X", tensor([None, None, X.shape[2]]))]
@@ -127,9 +131,8 @@ def to_onnx(model, X, *, target_opset=None, options=None):
         types = [("X", tensor([None, X.shape[1]]))]
     else:
         raise ValueError(f"X must be 2D or 3D (or a list of sequences); got {X.ndim}D.")
-    if lengths:
+    if ragged:
         types.append(("lengths", Int64TensorType([None])))
-    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
     options = {} if options is None else dict(options)
     if isinstance(final, LSTMClassifier) and final._per_step and not options:
         options = {id(final): {"zipmap": False}}

@@ -10,6 +10,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import skl2onnx
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -195,6 +196,8 @@ def test_older_opsets(opset):
 
 
 def test_clear_errors():
+    with pytest.raises(NotFittedError):
+        to_onnx(LSTMClassifier(), X3)
     model = fitted(LSTMRegressor(**FAST), X3, Y)
     with pytest.raises(ValueError, match="target_opset >= 13"):
         to_onnx(model, X3, target_opset=12)
