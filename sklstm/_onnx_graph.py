@@ -74,6 +74,11 @@ class Emitter:
             return self.op(op_type, x, self.const([axis], np.int64), keepdims=0)
         return self.op(op_type, x, axes=[axis], keepdims=0)
 
+    def ceil_div(self, n, size):
+        """``ceil(n / size)`` of a positive int64 tensor ``n`` and a Python int ``size``."""
+        n = self.op("Add", n, self.const(size - 1, np.int64))
+        return self.op("Div", n, self.const(size, np.int64))
+
     def dim(self, x, axis):
         """The length of ``x`` along ``axis``, as an int64 scalar."""
         return self.op("Gather", self.op("Shape", x), self.const(axis, np.int64))
@@ -95,6 +100,7 @@ class _Batch:
 
     def __init__(self, emitter, x, lengths, layout="NTC"):
         self.e, self.x, self.lengths, self.layout = emitter, x, lengths, layout
+        self.last = None  # the 'last' readout, once an LSTM layer has run
 
     def to(self, layout):
         if layout != self.layout:
@@ -137,16 +143,14 @@ def network_input(e, model, X, rank, lengths):
     # Groups of steps ending at each sequence's last real step; the first group is
     # completed with copies of the first step (sklstm.core.join_steps).
     n_steps = e.dim(x, 1)
-    span = e.op("Mul", e.op("Div", e.op("Add", n_steps, e.const(size - 1, np.int64)),
-                            e.const(size, np.int64)), e.const(size, np.int64))  # fmt: skip
+    span = e.op("Mul", e.ceil_div(n_steps, size), e.const(size, np.int64))
     j = e.op("Range", e.const(0, np.int64), span, e.const(1, np.int64))
     zero = e.const(0, np.int64)
     if lengths is None:
         source = e.op("Max", e.op("Sub", j, e.op("Sub", span, n_steps)), zero)
         joined, groups = e.op("Gather", x, source, axis=1), None
     else:
-        groups = e.op("Div", e.op("Add", lengths, e.const(size - 1, np.int64)),
-                      e.const(size, np.int64))  # fmt: skip
+        groups = e.ceil_div(lengths, size)
         front = e.op("Sub", e.op("Mul", groups, e.const(size, np.int64)), lengths)
         source = e.op("Sub", e.op("Unsqueeze", j, e.const([0], np.int64)),
                       e.op("Unsqueeze", front, e.const([1], np.int64)))  # fmt: skip
@@ -224,7 +228,7 @@ def _max_pool(e, batch, layer):
     x = e.op("Pad", x, pads, e.const(-np.inf, np.float32))
     batch.x = e.op("MaxPool", x, kernel_shape=[size], strides=[size])
     if batch.lengths is not None:
-        batch.lengths = e.op("Div", e.op("Add", batch.lengths, e.const(size - 1, np.int64)), k)
+        batch.lengths = e.ceil_div(batch.lengths, size)
         batch.x = batch.masked(0.0)
 
 

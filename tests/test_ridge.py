@@ -94,7 +94,7 @@ def test_network_is_kept_when_it_helps():
     assert 0.5 < model.network_weight_ <= 1.0
     assert model.score(X, y) > 0.5
     # The weight scales the network's share of the predictions, nothing else.
-    ridge_alone = clone(model).set_params(max_iter=60).fit(X, y)
+    ridge_alone = clone(model).fit(X, y)
     ridge_alone.network_weight_ = 0.0
     full = clone(model).fit(X, y)
     full.network_weight_ = 1.0

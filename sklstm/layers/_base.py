@@ -133,7 +133,11 @@ class Layer:
 
 
 def implements(method):
-    """Give a layer's ``forward`` or ``backward`` the contract's docstring from :class:`Layer`.
+    """Document a layer's method with the contract's sections from :class:`Layer`.
+
+    A method with a docstring keeps it as its summary (what this layer does); the
+    Parameters and Returns sections, the same for every layer, come from :class:`Layer`.
+    A method without one takes :class:`Layer`'s docstring whole.
 
     Parameters
     ----------
@@ -145,5 +149,10 @@ def implements(method):
     method : function
         The same function, documented as the method it implements.
     """
-    method.__doc__ = getattr(Layer, method.__name__).__doc__
+    contract = getattr(Layer, method.__name__).__doc__
+    if method.__doc__:
+        summary, sections = method.__doc__.strip(), contract.split("\n", 1)[1]
+        method.__doc__ = f"{summary}\n{sections}"
+    else:
+        method.__doc__ = contract
     return method

@@ -35,48 +35,19 @@ class Conv1D(Layer):
         self.filters = filters
         self.kernel_size = kernel_size
 
+    @implements
     def init_params(self, n_in, random_state, dtype):
-        """Draw ``W`` He-uniform and set ``b`` to zero.
-
-        Parameters
-        ----------
-        n_in : int
-            Channels of each input step.
-        random_state : numpy.random.RandomState or numpy.random.Generator
-            Source of randomness.
-        dtype : data-type
-            Dtype of the parameters.
-
-        Returns
-        -------
-        params : list of ndarray
-            ``[W, b]``.
-        """
+        """Draw ``W`` He-uniform and set ``b`` to zero."""
         return list(init_conv1d_params(self.kernel_size, n_in, self.filters, random_state, dtype))
 
+    @implements
     def n_out(self, n_in):
-        """Return the channels of the output.
-
-        Parameters
-        ----------
-        n_in : int
-            Input channels (not used).
-
-        Returns
-        -------
-        n_out : int
-            ``filters``.
-        """
+        """Return the channels of the output: ``filters``."""
         return self.filters
 
+    @implements
     def penalised(self):
-        """``W``, not ``b``.
-
-        Returns
-        -------
-        flags : tuple of bool
-            One per parameter array.
-        """
+        """``W``, not ``b``."""
         return (True, False)
 
     @implements

@@ -33,50 +33,21 @@ class Dense(Layer):
     def __init__(self, n_outputs):
         self.n_outputs = n_outputs
 
+    @implements
     def init_params(self, n_in, random_state, dtype):
-        """Draw ``W`` Glorot-uniform and set ``b`` to zero.
-
-        Parameters
-        ----------
-        n_in : int
-            Input features.
-        random_state : numpy.random.RandomState or numpy.random.Generator
-            Source of randomness.
-        dtype : data-type
-            Dtype of the parameters.
-
-        Returns
-        -------
-        params : list of ndarray
-            ``[W, b]``.
-        """
+        """Draw ``W`` Glorot-uniform and set ``b`` to zero."""
         limit = np.sqrt(6.0 / (n_in + self.n_outputs))
         W = random_state.uniform(-limit, limit, (n_in, self.n_outputs))
         return [W.astype(dtype), np.zeros(self.n_outputs, dtype=dtype)]
 
+    @implements
     def n_out(self, n_in):
-        """Return the units of the output.
-
-        Parameters
-        ----------
-        n_in : int
-            Input features (not used).
-
-        Returns
-        -------
-        n_out : int
-            ``n_outputs``.
-        """
+        """Return the units of the output: ``n_outputs``."""
         return self.n_outputs
 
+    @implements
     def penalised(self):
-        """``W``, not ``b``.
-
-        Returns
-        -------
-        flags : tuple of bool
-            One per parameter array.
-        """
+        """``W``, not ``b``."""
         return (True, False)
 
     @implements

@@ -39,51 +39,22 @@ class LSTM(Layer):
         self.n_params = 3 * self.n_directions
         self.state_units = n_hidden
 
+    @implements
     def init_params(self, n_in, random_state, dtype):
-        """Draw ``Wx, Wh, b`` per direction with :func:`sklstm.core.init_lstm_params`.
-
-        Parameters
-        ----------
-        n_in : int
-            Features of each input step.
-        random_state : numpy.random.RandomState or numpy.random.Generator
-            Source of randomness.
-        dtype : data-type
-            Dtype of the weights.
-
-        Returns
-        -------
-        params : list of ndarray
-            ``Wx, Wh, b`` of each direction.
-        """
+        """Draw ``Wx, Wh, b`` per direction with :func:`sklstm.core.init_lstm_params`."""
         (directions,) = init_lstm_stack(
             n_in, [self.n_hidden], random_state, self.n_directions == 2, dtype
         )
         return [p for direction in directions for p in direction]
 
+    @implements
     def n_out(self, n_in):
-        """Return the units of the output: ``n_hidden`` per direction.
-
-        Parameters
-        ----------
-        n_in : int
-            Input features (not used).
-
-        Returns
-        -------
-        n_out : int
-            ``n_directions * n_hidden``.
-        """
+        """Return the units of the output: ``n_hidden`` per direction."""
         return self.n_directions * self.n_hidden
 
+    @implements
     def penalised(self):
-        """``Wx`` and ``Wh`` of each direction, not ``b``.
-
-        Returns
-        -------
-        flags : tuple of bool
-            One per parameter array.
-        """
+        """``Wx`` and ``Wh`` of each direction, not ``b``."""
         return (True, True, False) * self.n_directions
 
     def _directions(self, params):

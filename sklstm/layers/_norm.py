@@ -27,33 +27,14 @@ class LayerNorm(Layer):
 
     n_params = 2
 
+    @implements
     def init_params(self, n_in, random_state, dtype):
-        """Set the scale to one and the shift to zero.
-
-        Parameters
-        ----------
-        n_in : int
-            Channels of each step.
-        random_state : object
-            Not used (nothing is drawn).
-        dtype : data-type
-            Dtype of the parameters.
-
-        Returns
-        -------
-        params : list of ndarray
-            ``[gamma, beta]``.
-        """
+        """Set the scale to one and the shift to zero."""
         return [np.ones(n_in, dtype=dtype), np.zeros(n_in, dtype=dtype)]
 
+    @implements
     def penalised(self):
-        """Neither the scale nor the shift.
-
-        Returns
-        -------
-        flags : tuple of bool
-            One per parameter array.
-        """
+        """Neither the scale nor the shift."""
         return (False, False)
 
     @implements

@@ -42,19 +42,9 @@ class Readout(Layer):
         self.pooling = pooling
         self.backward_half = backward_half
 
+    @implements
     def n_out(self, n_in):
-        """Return the features of the readout: three times ``n_in`` for 'concat'.
-
-        Parameters
-        ----------
-        n_in : int
-            Units of each step's state.
-
-        Returns
-        -------
-        n_out : int
-            Features of the pooled vector.
-        """
+        """Return the features of the readout: three times ``n_in`` for 'concat'."""
         return 3 * n_in if self.pooling == "concat" else n_in
 
     @implements
