@@ -30,6 +30,7 @@ class Architecture(NamedTuple):
     conv_filters: tuple
     conv_kernel_sizes: tuple
     conv_pool_size: int
+    random_kernels: object = None  # the classifier's; absent from older fitted models
 
 
 def _positive_ints(value, name, allow_empty=False):
@@ -69,7 +70,7 @@ def describe(estimator):
         estimator.bidirectional, estimator.pooling, estimator.return_sequences,
         estimator.patch_size, estimator.standardize, np.dtype(estimator.dtype).name,
         getattr(estimator, "linear_steps", None), getattr(estimator, "linear_alpha", None),
-        filters, kernels if filters else (), pool,
+        filters, kernels if filters else (), pool, getattr(estimator, "random_kernels", None),
     )  # fmt: skip
 
 

@@ -38,9 +38,9 @@ from .core._pooling import POOLINGS
 
 _ARCHITECTURE_CHANGED = (
     "hidden_layer_sizes, bidirectional, pooling, return_sequences, patch_size, standardize, "
-    "dtype, conv_filters, conv_kernel_sizes, conv_pool_size, linear_steps or linear_alpha "
-    "changed since the first fit; warm_start and partial_fit continue the same network. "
-    "Set warm_start=False (or clone the estimator) to fit a new one."
+    "dtype, conv_filters, conv_kernel_sizes, conv_pool_size, linear_steps, linear_alpha or "
+    "random_kernels changed since the first fit; warm_start and partial_fit continue the same "
+    "network. Set warm_start=False (or clone the estimator) to fit a new one."
 )
 
 # What the training loop records (History), and where the estimator keeps it.
@@ -201,11 +201,14 @@ class BaseLSTM(BaseEstimator):
             net_input = self._network_input(batch)
             dtype = net_input.X.dtype
             Y, W = self._scale_targets(Y).astype(dtype), W.astype(dtype)
+            share = None
             if first:
-                self._fit_linear_base(net_input, Y, W)
+                share = self._fit_linear_base(batch, net_input, Y, W)
                 self._initialize(net_input.X.shape[2], Y.shape[-1])
+            if share is None:
+                share = self._linear_base(batch, net_input)
             # The network learns what the linear base leaves.
-            Y = (Y - self._linear_base(net_input)).astype(dtype)
+            Y = self._network_targets(Y, share).astype(dtype)
             self._train(net_input, Y, W, sw, incremental)
         except BaseException:
             # Ctrl-C inside the epoch loop is handled there (training stops, the
@@ -234,12 +237,20 @@ class BaseLSTM(BaseEstimator):
         dtype = self._fitted_architecture["dtype"]
         return network_input(batch, self._x_mean, self._x_scale, dtype, self.patch_size_)
 
-    def _fit_linear_base(self, batch, Y, W):
-        """Fix, at the first fit, a linear model whose errors the network learns (regressor)."""
+    def _fit_linear_base(self, batch, net_input, Y, W):
+        """Fix, at the first fit, a linear model whose errors the network learns.
 
-    def _linear_base(self, batch):
+        Returns the model's share of the training outputs when it differs from what
+        :meth:`_linear_base` gives (held-out predictions), else None.
+        """
+
+    def _linear_base(self, batch, net_input):
         """The linear model's share of the network-scale output; none without one."""
         return 0.0
+
+    def _network_targets(self, Y, share):
+        """What the network is trained on, given the linear model's share of the outputs."""
+        return Y - share
 
     def _fit_target_transform(self, Y, W):
         """Fix how targets are scaled for the network; only the regressor scales them."""
@@ -249,6 +260,8 @@ class BaseLSTM(BaseEstimator):
 
     # The share of the network's outputs in predictions (the regressor may drop it).
     _network_weight = 1.0
+    # Whether sequences are held out (to weigh the network) even without early stopping.
+    _holds_out = False
 
     def _scale_targets(self, Y):
         return Y
@@ -318,7 +331,7 @@ class BaseLSTM(BaseEstimator):
         n = len(batch.X)
         n_val = int(np.ceil(self.validation_fraction * n))
         train_idx, validation_score, held_out = np.arange(n), None, None
-        if self.early_stopping and not incremental and 2 <= n_val < n:
+        if (self.early_stopping or self._holds_out) and not incremental and 2 <= n_val < n:
             train_idx, val_idx = validation_split(
                 n, n_val, self.validation_fraction, self._random_state, self._stratify_labels(Y)
             )
@@ -326,6 +339,9 @@ class BaseLSTM(BaseEstimator):
 
             def validation_score(params):
                 return self._score_batch(params, *held_out)
+
+            if not self.early_stopping:
+                validation_score = None
 
         n_train = len(train_idx)
         loop = TrainingLoop(
@@ -363,7 +379,7 @@ class BaseLSTM(BaseEstimator):
         net_input = self._network_input(batch)
         weight = self._network_weight
         network = weight * self._forward(net_input, self.coefs_) if weight else 0.0
-        return network + self._linear_base(net_input), batch, is_ragged(X)
+        return network + self._linear_base(batch, net_input), batch, is_ragged(X)
 
     def _predict_block_rows(self):
         """Sequences per prediction block: fixed by the architecture, never by the data."""

@@ -1,17 +1,34 @@
 """LSTMClassifier: an LSTM network with a softmax head and cross-entropy loss."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
-from sklearn.utils import check_array, column_or_1d
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils import check_array, check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseLSTM
-from .core import log_softmax
+from ._ridge import ridge_gcv
+from .core import RandomKernels, fit_random_kernels, log_softmax, random_kernel_features
 
 __all__ = ["LSTMClassifier"]
+
+# random_kernels='auto': the base's features, and the training sequences' length from which
+# it is on (benchmarks/defaults_study.py: on below this, Chinatown's 24 steps lose 0.015).
+_AUTO_KERNEL_FEATURES = 10_000
+_AUTO_KERNEL_STEPS = 100
+# Penalties tried for the ridge on standardized features (RidgeClassifierCV's range for
+# MiniRocket's features, 1e-3 .. 1e3, and further: 10,000 features shrink strongly).
+_KERNEL_ALPHAS = np.logspace(-3, 5, 33)
+# Temperatures tried to read the ridge's held-out scores as log-odds.
+_SCALES = np.logspace(-2, 3, 101)
+# Shares of the network's log-odds tried beside the random-kernel base.
+_NETWORK_WEIGHTS = np.linspace(0.0, 1.0, 21)
+# Sequences whose random-kernel features are computed at once when predicting.
+_FEATURE_BLOCK = 256
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -181,6 +198,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "random_kernels": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -197,6 +215,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         conv_filters=(),
         conv_kernel_sizes=5,
         conv_pool_size=4,
+        random_kernels="auto",
         standardize=True,
         dtype="float32",
         class_weight=None,
@@ -239,6 +258,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             max_grad_norm=max_grad_norm,
         )  # fmt: skip
         self.class_weight = class_weight
+        self.random_kernels = random_kernels
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -360,12 +380,114 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     def _stratify_labels(self, Y):
         if self.return_sequences:
             return None
-        labels = Y.argmax(axis=1)
+        labels = Y[:, : len(self.classes_)].argmax(axis=1)
         counts = np.bincount(labels)
         return labels if counts[counts > 0].min() >= 2 else None
 
-    @staticmethod
-    def _loss(out, Y, w):
+    # ------------------------------------------------------ random-kernel base
+    def _fit_linear_base(self, batch, net_input, Y, W):
+        self.random_kernels_, self.kernel_alpha_ = 0, None
+        n_features = self.random_kernels
+        if n_features == "auto":
+            long = batch.X.shape[1] >= _AUTO_KERNEL_STEPS and not self.return_sequences
+            n_features = _AUTO_KERNEL_FEATURES if long else 0
+        if n_features == 0:
+            return None
+        if self.return_sequences:
+            raise ValueError(
+                f"random_kernels={n_features} gives one score per sequence, so it cannot "
+                "be used with return_sequences=True. Use random_kernels=0 (or 'auto')."
+            )
+        X = self._kernel_input(batch)
+        kernels = fit_random_kernels(
+            X, batch.lengths, n_features, check_random_state(self.random_state)
+        )
+        features = random_kernel_features(X, batch.lengths, kernels, X.dtype)
+        # Standardized features (weighted) and one-vs-rest targets of -1 and 1, as
+        # RidgeClassifier reads classes; the penalty by GCV with weights as counts.
+        n = W.sum()
+        mean = W @ features / n
+        scale = np.sqrt(W @ (features - mean) ** 2 / n)
+        scale[scale == 0] = 1.0
+
+        # The held-out scores (each sequence's from the fit without it) are what the ridge
+        # gives unseen sequences. Read as log-odds at their best temperature, their
+        # cross-entropy chooses the penalty; the network learns what they leave.
+        def temperature(held_out):
+            losses = [-np.sum(W[:, None] * Y * log_softmax(c * held_out)) for c in _SCALES]
+            return _SCALES[int(np.argmin(losses))], min(losses)
+
+        coef, intercept, self.kernel_alpha_, held_out = ridge_gcv(
+            features / scale, 2.0 * Y - 1.0, W, _KERNEL_ALPHAS, lambda h: temperature(h)[1]
+        )
+        self._kernels = kernels._asdict()  # plain arrays: a fitted model holds no sklstm type
+        self._kernel_coef, self._kernel_intercept = coef / scale[:, None], intercept
+        self.kernel_scale_ = float(temperature(held_out)[0])
+        self.random_kernels_ = features.shape[1]
+        return self.kernel_scale_ * held_out
+
+    def _kernel_input(self, batch):
+        """The sequences the kernels read: standardized, in the network's dtype."""
+        X = batch.X
+        if self._x_mean is not None:
+            X = (X - self._x_mean) / self._x_scale
+        return X.astype(self._fitted_architecture["dtype"])
+
+    def _linear_base(self, batch, net_input):
+        if not self.random_kernels_:
+            return 0.0
+        X = self._kernel_input(batch)
+        kernels = RandomKernels(**self._kernels)
+        scores = np.empty((len(X), len(self.classes_)))
+        for start in range(0, len(X), _FEATURE_BLOCK):
+            rows = slice(start, start + _FEATURE_BLOCK)
+            lengths = None if batch.lengths is None else batch.lengths[rows]
+            features = random_kernel_features(X[rows], lengths, kernels, X.dtype)
+            scores[rows] = features @ self._kernel_coef + self._kernel_intercept
+        return self.kernel_scale_ * scores
+
+    @property
+    def _holds_out(self):
+        return bool(self.random_kernels_)
+
+    def _after_training(self, held_out):
+        # With the random-kernel base, the network's share of the log-odds is the weight
+        # in [0, 1] of least cross-entropy on the held-out sequences: on data where the
+        # base alone is best, a network that learned the training sequences' noise is
+        # dropped.
+        self.network_weight_ = 1.0
+        if held_out is None or not self.random_kernels_:
+            return
+        batch, Y, sw = held_out
+        k = len(self.classes_)
+        out = self._forward(batch, self.coefs_)
+        losses = [
+            -np.sum(sw[:, None] * Y[:, :k] * log_softmax(Y[:, k:] + weight * out))
+            for weight in _NETWORK_WEIGHTS
+        ]
+        self.network_weight_ = float(_NETWORK_WEIGHTS[int(np.argmin(losses))])
+
+    @property
+    def _network_weight(self):
+        return self.network_weight_
+
+    def _network_targets(self, Y, share):
+        # The base's scores travel with the targets (minibatches, the validation split)
+        # as extra columns, and enter the loss as fixed log-odds.
+        if not self.random_kernels_:
+            return Y
+        return np.concatenate([Y, share], axis=-1)
+
+    def _score_outputs(self, raw, batch, Y, sw):
+        k = len(self.classes_)
+        if Y.shape[-1] > k:
+            raw, Y = raw + Y[..., k:], Y[..., :k]
+        return super()._score_outputs(raw, batch, Y, sw)
+
+    def _loss(self, out, Y, w):
+        k = out.shape[-1]
+        if Y.shape[-1] > k:  # with the random-kernel base: its log-odds, then the labels
+            out, Y = out + Y[..., k:], Y[..., :k]
         log_p = log_softmax(out)
         loss = -np.sum(w[..., None] * Y * log_p)
         return loss, (np.exp(log_p) - Y) * w[..., None]

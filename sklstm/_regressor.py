@@ -332,19 +332,19 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         scaler = StandardScaler().fit(Y.reshape(-1, k), sample_weight=W.ravel())
         self._y_mean, self._y_scale = scaler.mean_, scaler.scale_
 
-    def _fit_linear_base(self, batch, Y, W):
+    def _fit_linear_base(self, batch, net_input, Y, W):
         self.linear_steps_, self.linear_alpha_ = 0, None
         if self.return_sequences or self.linear_steps == 0:
             return
-        T, D = batch.X.shape[1:]
+        T, D = net_input.X.shape[1:]
         steps = self.linear_steps
         if steps == "auto":
             steps = max(1, min(T, _LINEAR_VALUES // D))
-        window = last_window(batch.X, steps, batch.lengths).astype(np.float64)
+        window = last_window(net_input.X, steps, net_input.lengths).astype(np.float64)
         k = Y.shape[1]
         self.linear_steps_ = steps
         if self.linear_alpha == "auto":
-            coef, intercept, self.linear_alpha_ = ridge_gcv(window, Y, W)
+            coef, intercept, self.linear_alpha_, _ = ridge_gcv(window, Y, W)
         else:
             ridge = Ridge(alpha=self.linear_alpha).fit(window, Y, sample_weight=W)
             # Ridge drops the outputs axis of a one-column Y
@@ -369,13 +369,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     def _network_weight(self):
         return self.network_weight_
 
-    def _linear_base(self, batch):
+    def _linear_base(self, batch, net_input):
         if not self.linear_steps_:
             return 0.0
         # In float64 whatever the network's dtype: a float32 product's rounding would
         # depend on where a row sits in the batch.
-        window = last_window(batch.X, self.linear_steps_, batch.lengths).astype(np.float64)
-        return window @ self._linear_coef + self._linear_intercept
+        window = last_window(net_input.X, self.linear_steps_, net_input.lengths)
+        return window.astype(np.float64) @ self._linear_coef + self._linear_intercept
 
     def _scale_targets(self, Y):
         if self._y_mean is None:

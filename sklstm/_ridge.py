@@ -25,7 +25,7 @@ __all__ = ["ALPHAS", "ridge_gcv"]
 ALPHAS = np.logspace(-3, 4, 36)
 
 
-def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS):
+def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
     """Fit a weighted ridge regression with the penalty of lowest GCV.
 
     Parameters
@@ -38,6 +38,9 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS):
         Non-negative weights, read as counts.
     alphas : ndarray, default=ALPHAS
         Penalties to try.
+    held_out_loss : callable or None, default=None
+        If given, the penalty is instead the one whose held-out predictions (see below)
+        make ``held_out_loss(held_out)`` lowest.
 
     Returns
     -------
@@ -47,6 +50,9 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS):
         Intercepts.
     alpha : float
         The chosen penalty.
+    held_out : ndarray, shape (n_samples, n_outputs)
+        Each sample's prediction by the fit without it (its whole weight left out):
+        what the model gives a sample it has not seen.
     """
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
@@ -55,7 +61,8 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS):
     x_mean = w @ X / n
     y_mean = w @ Y / n
     root_w = np.sqrt(w)[:, None]
-    U, s, Vt = np.linalg.svd(root_w * (X - x_mean), full_matrices=False)
+    Xw = root_w * (X - x_mean)
+    U, s, V = _decompose(Xw)
     Yw = root_w * (Y - y_mean)
     UtY = U.T @ Yw  # (rank, n_outputs)
     outside = max(float(np.sum(Yw * Yw) - np.sum(UtY * UtY)), 0.0)  # beyond U's span
@@ -69,6 +76,32 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS):
     best = int(np.argmin(gcv))  # all infinite (fewer sequences than directions): the strongest
     if not np.isfinite(gcv[best]):
         best = len(alphas) - 1
+    XV = (X - x_mean) @ V
+    if held_out_loss is not None:
+        losses = [held_out_loss(_held_out(XV, U, s, UtY, Y, y_mean, w / n, a)) for a in alphas]
+        best = int(np.argmin(losses))
     alpha = float(alphas[best])
-    coef = Vt.T @ ((s / (s * s + alpha))[:, None] * UtY)
-    return coef, y_mean - x_mean @ coef, alpha
+    coef = V @ ((s / (s * s + alpha))[:, None] * UtY)
+    held_out = _held_out(XV, U, s, UtY, Y, y_mean, w / n, alpha)
+    return coef, y_mean - x_mean @ coef, alpha, held_out
+
+
+def _held_out(XV, U, s, UtY, Y, y_mean, share, alpha):
+    """Leave-one-out predictions in closed form: each residual over ``1 - h_ii``, the hat
+    matrix's diagonal in the weight-scaled space plus the intercept's ``w_i / n``."""
+    fitted = XV @ ((s / (s * s + alpha))[:, None] * UtY) + y_mean
+    leverage = (U * U) @ (s * s / (s * s + alpha)) + share
+    return Y - (Y - fitted) / np.maximum(1.0 - leverage, 1e-12)[:, None]
+
+
+def _decompose(Xw):
+    """Thin SVD ``Xw = U diag(s) V.T`` as ``(U, s, V)``; through the smaller Gram matrix
+    when there are many more features than samples (random-kernel features)."""
+    n_samples, n_features = Xw.shape
+    if n_features <= 2 * n_samples:
+        U, s, Vt = np.linalg.svd(Xw, full_matrices=False)
+        return U, s, Vt.T
+    eigenvalues, U = np.linalg.eigh(Xw @ Xw.T)
+    keep = eigenvalues > eigenvalues.max() * n_features * np.finfo(np.float64).eps
+    U, s = U[:, keep], np.sqrt(eigenvalues[keep])
+    return U, s, (Xw.T @ U) / s

@@ -33,11 +33,21 @@ def gcv_by_definition(X, Y, w, alpha):
 @pytest.mark.parametrize("seed, n, d", [(0, 40, 6), (1, 12, 30), (2, 200, 3)])
 def test_gcv_chooses_the_penalty_the_definition_chooses_and_fits_as_ridge_does(seed, n, d):
     X, Y, w = problem(seed, n, d)
-    coef, intercept, alpha = ridge_gcv(X, Y, w)
+    coef, intercept, alpha, _ = ridge_gcv(X, Y, w)
     assert alpha == min(ALPHAS, key=lambda a: gcv_by_definition(X, Y, w, a))
     ridge = Ridge(alpha=alpha).fit(X, Y, sample_weight=w)
     np.testing.assert_allclose(coef, ridge.coef_.T, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(intercept, ridge.intercept_, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed, n, d", [(0, 40, 6), (1, 12, 30)])
+def test_held_out_predictions_are_those_of_fits_without_each_sample(seed, n, d):
+    X, Y, w = problem(seed, n, d)
+    _, _, alpha, held_out = ridge_gcv(X, Y, w)
+    for i in range(n):
+        rest = np.arange(n) != i
+        ridge = Ridge(alpha=alpha).fit(X[rest], Y[rest], sample_weight=w[rest])
+        np.testing.assert_allclose(held_out[i], ridge.predict(X[i : i + 1])[0], rtol=1e-8)
 
 
 def test_a_weight_of_two_chooses_as_a_repeated_row_does():

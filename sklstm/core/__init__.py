@@ -20,6 +20,7 @@ from ._conv import (
 from ._init import init_lstm_params
 from ._lstm import LSTMCache, lstm_backward, lstm_forward
 from ._pooling import pool_backward, pool_forward
+from ._random_kernels import RandomKernels, fit_random_kernels, random_kernel_features
 from ._sequences import (
     Sequences,
     join_steps,
@@ -35,11 +36,13 @@ from ._workspace import Workspace
 
 __all__ = [
     "LSTMCache",
+    "RandomKernels",
     "Sequences",
     "StackCache",
     "Workspace",
     "conv1d_backward",
     "conv1d_forward",
+    "fit_random_kernels",
     "init_conv1d_params",
     "init_lstm_params",
     "init_lstm_stack",
@@ -57,6 +60,7 @@ __all__ = [
     "max_pool_forward",
     "pool_backward",
     "pool_forward",
+    "random_kernel_features",
     "resolve_lengths",
     "reverse_sequences",
     "sigmoid",
