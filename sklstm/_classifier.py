@@ -83,6 +83,18 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     conv_pool_size : int, default=4
         Steps per max-pooling run (and stride) after each convolution (Keras'
         ``pool_size``); 1 keeps every step, as ``return_sequences=True`` needs.
+    random_kernels : int or 'auto', default='auto'
+        Features of a fixed random-kernel base beside the LSTM: MiniRocket's
+        convolutional kernels (Dempster et al. 2021), never trained, each read as
+        the share of a sequence's steps where its output exceeds a bias, and a
+        ridge classifier on those features (penalty chosen by leave-one-out). Its
+        scores enter the softmax as fixed log-odds and the LSTM learns what they
+        leave; ``validation_fraction`` of the sequences is then held out to weigh
+        the LSTM against the base (``network_weight_``). 0: no base. 'auto' is
+        10,000 when the longest training sequence has at least 100 steps (and
+        ``return_sequences=False``), else 0: on long sequences whose classes
+        differ by local shape the base is far more accurate than the LSTM, on
+        short ones the LSTM alone is. See the user guide. Aeon's ``n_kernels``.
     standardize : bool, default=True
         Scale each feature of X to zero mean and unit variance (over the
         training set's real steps, weighted by ``sample_weight``) before the
@@ -160,6 +172,16 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         (gate blocks i, f, g, o); then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of classes (units of the softmax head).
+    random_kernels_ : int
+        Features of the random-kernel base (``random_kernels`` resolved, a
+        multiple of 84), 0 without one.
+    kernel_alpha_ : float or None
+        The base's ridge penalty; None without a base.
+    kernel_scale_ : float or None
+        Temperature that reads the base's scores as log-odds; None without a base.
+    network_weight_ : float
+        Share of the LSTM's log-odds in predictions: 1 without the base; with it,
+        the weight in [0, 1] of least cross-entropy on the held-out sequences.
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
@@ -386,7 +408,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     # ------------------------------------------------------ random-kernel base
     def _fit_linear_base(self, batch, net_input, Y, W):
-        self.random_kernels_, self.kernel_alpha_ = 0, None
+        self.random_kernels_, self.kernel_alpha_, self.kernel_scale_ = 0, None, None
         n_features = self.random_kernels
         if n_features == "auto":
             long = batch.X.shape[1] >= _AUTO_KERNEL_STEPS and not self.return_sequences
@@ -400,7 +422,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             )
         X = self._kernel_input(batch)
         kernels = fit_random_kernels(
-            X, batch.lengths, n_features, check_random_state(self.random_state)
+            X, batch.lengths, n_features, check_random_state(self.random_state), W
         )
         features = random_kernel_features(X, batch.lengths, kernels, X.dtype)
         # Standardized features (weighted) and one-vs-rest targets of -1 and 1, as

@@ -51,8 +51,10 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
     alpha : float
         The chosen penalty.
     held_out : ndarray, shape (n_samples, n_outputs)
-        Each sample's prediction by the fit without it (its whole weight left out):
-        what the model gives a sample it has not seen.
+        Each sample's prediction by the fit with one unit of its weight left out (a
+        weight of 2 read as two copies, one left out), or, for a weight of zero, by the
+        fit: what the model gives a sample it has not seen, the same for a weight of 2
+        and a repeated sample.
     """
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
@@ -78,19 +80,22 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
         best = len(alphas) - 1
     XV = (X - x_mean) @ V
     if held_out_loss is not None:
-        losses = [held_out_loss(_held_out(XV, U, s, UtY, Y, y_mean, w / n, a)) for a in alphas]
+        losses = [held_out_loss(_held_out(XV, U, s, UtY, Y, y_mean, w, n, a)) for a in alphas]
         best = int(np.argmin(losses))
     alpha = float(alphas[best])
     coef = V @ ((s / (s * s + alpha))[:, None] * UtY)
-    held_out = _held_out(XV, U, s, UtY, Y, y_mean, w / n, alpha)
+    held_out = _held_out(XV, U, s, UtY, Y, y_mean, w, n, alpha)
     return coef, y_mean - x_mean @ coef, alpha, held_out
 
 
-def _held_out(XV, U, s, UtY, Y, y_mean, share, alpha):
-    """Leave-one-out predictions in closed form: each residual over ``1 - h_ii``, the hat
-    matrix's diagonal in the weight-scaled space plus the intercept's ``w_i / n``."""
+def _held_out(XV, U, s, UtY, Y, y_mean, w, n, alpha):
+    """Leave-one-copy-out predictions in closed form: each residual over ``1 - h``, with
+    ``h`` one copy's leverage: the weight-scaled hat matrix's diagonal over ``w_i``, plus
+    the intercept's ``1 / n``."""
     fitted = XV @ ((s / (s * s + alpha))[:, None] * UtY) + y_mean
-    leverage = (U * U) @ (s * s / (s * s + alpha)) + share
+    leverage = (U * U) @ (s * s / (s * s + alpha))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        leverage = np.where(w > 0, leverage / w + 1.0 / n, 0.0)
     return Y - (Y - fitted) / np.maximum(1.0 - leverage, 1e-12)[:, None]
 
 

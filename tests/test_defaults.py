@@ -205,7 +205,7 @@ def test_linear_steps_auto_caps_the_ridge_at_1024_values():
 def test_changing_linear_steps_before_warm_start_is_refused():
     X = np.random.RandomState(2).standard_normal((20, 6, 1))
     model = LSTMRegressor(warm_start=True, **FAST).fit(X, X[:, -1, 0])
-    with pytest.raises(ValueError, match="linear_steps or linear_alpha changed"):
+    with pytest.raises(ValueError, match="linear_steps, linear_alpha or random_kernels changed"):
         model.set_params(linear_steps=2).fit(X, X[:, -1, 0])
 
 

@@ -41,13 +41,16 @@ def test_gcv_chooses_the_penalty_the_definition_chooses_and_fits_as_ridge_does(s
 
 
 @pytest.mark.parametrize("seed, n, d", [(0, 40, 6), (1, 12, 30)])
-def test_held_out_predictions_are_those_of_fits_without_each_sample(seed, n, d):
-    X, Y, w = problem(seed, n, d)
-    _, _, alpha, held_out = ridge_gcv(X, Y, w)
+def test_held_out_predictions_are_those_of_fits_without_one_copy_of_each_sample(seed, n, d):
+    X, Y, w = problem(seed, n, d)  # integer weights 1 .. 3, read as copies
+    w[0] = 0.0  # in no fit: its held-out prediction is the fit's
+    coef, intercept, alpha, held_out = ridge_gcv(X, Y, w)
     for i in range(n):
-        rest = np.arange(n) != i
-        ridge = Ridge(alpha=alpha).fit(X[rest], Y[rest], sample_weight=w[rest])
+        one_less = w.copy()
+        one_less[i] = max(w[i] - 1, 0)
+        ridge = Ridge(alpha=alpha).fit(X, Y, sample_weight=one_less)
         np.testing.assert_allclose(held_out[i], ridge.predict(X[i : i + 1])[0], rtol=1e-8)
+    np.testing.assert_allclose(held_out[0], X[0] @ coef + intercept, rtol=1e-12)
 
 
 def test_a_weight_of_two_chooses_as_a_repeated_row_does():
@@ -58,6 +61,8 @@ def test_a_weight_of_two_chooses_as_a_repeated_row_does():
                          np.ones(repeats.sum()))  # fmt: skip
     assert weighted[2] == repeated[2]
     np.testing.assert_allclose(weighted[0], repeated[0], rtol=1e-10)
+    # And the held-out predictions: each copy's equals its weighted row's.
+    np.testing.assert_allclose(np.repeat(weighted[3], repeats, axis=0), repeated[3], rtol=1e-8)
 
 
 def test_the_penalty_follows_the_noise():

@@ -83,7 +83,7 @@ def _zero_padding(X, lengths):
     return np.where(real[:, :, None], X, 0)
 
 
-def fit_random_kernels(X, lengths, n_features, rng):
+def fit_random_kernels(X, lengths, n_features, rng, sample_weight=None):
     """Draw the dilations, channel subsets and biases for training sequences ``X``.
 
     Parameters
@@ -93,9 +93,13 @@ def fit_random_kernels(X, lengths, n_features, rng):
     lengths : ndarray of int, shape (n_samples,), or None
         Real steps per sequence; None when none is padded.
     n_features : int
-        Features wanted; rounded to a multiple of 84 (at least 84).
+        Features wanted; rounded down to a multiple of 84 (at least 84).
     rng : numpy.random.RandomState
         Draws the sequences that set the biases, and the channel subsets.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Chance of each sequence to set a kernel's biases, in proportion; drawn by
+        position in the cumulated weights of the sequences ordered by their values,
+        so that a weight of 2 draws as a repeated sequence does, in any row order.
 
     Returns
     -------
@@ -111,8 +115,17 @@ def fit_random_kernels(X, lengths, n_features, rng):
     n_dilations = min(per_kernel, 32, int(np.floor(top)) + 1) if top > 0 else 1
     spread = np.floor(2 ** np.linspace(0, max(top, 0), n_dilations)).astype(int)
     dilations, repeats = np.unique(spread, return_counts=True)
-    # Biases per kernel at each dilation, in proportion to how often it was drawn.
-    bias_counts = np.maximum(1, np.round(per_kernel * repeats / repeats.sum())).astype(int)
+    # Biases per kernel at each dilation, in proportion to how often it was drawn, rounded
+    # so that they add up to per_kernel (each dilation was drawn at least once of at most
+    # per_kernel draws, so each gets at least one).
+    edges = np.floor(per_kernel * np.cumsum(repeats) / repeats.sum() + 0.5).astype(int)
+    bias_counts = np.diff(edges, prepend=0)
+    weight = np.ones(N) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    # Sequences in an order set by their values (a fixed random projection), not by their
+    # rows: shuffled or repeated rows then draw the same sequences.
+    key = X.reshape(N, -1) @ np.random.RandomState(0).standard_normal(T * D)
+    order = np.argsort(key, kind="stable")
+    cumulated = np.cumsum(weight[order])
     channels, biases = [], []
     start = 1
     for dilation, count in zip(dilations, bias_counts):
@@ -122,7 +135,9 @@ def fit_random_kernels(X, lengths, n_features, rng):
         for k, n in enumerate(n_read):
             chosen[rng.choice(D, n, replace=False), k] = 1.0
         channels.append(chosen)
-        rows = rng.randint(N, size=N_KERNELS)  # one random training sequence a kernel
+        # One random training sequence a kernel (zero weights never drawn).
+        drawn = rng.uniform(0, cumulated[-1], N_KERNELS)
+        rows = order[np.searchsorted(cumulated, drawn, "right")]
         # Kernel k on sequence rows[k] only: one 'sequence' whose feature k is what kernel k reads.
         read = np.einsum("ktd,dk->tk", X[rows], chosen)[None]
         out = _kernel_outputs(read, dilation, np.eye(N_KERNELS))[0]

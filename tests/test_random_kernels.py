@@ -1,0 +1,170 @@
+"""The random-kernel base: its features against a direct convolution, ragged equals alone,
+and the classifier's use of it (on for long sequences, weighed against the LSTM)."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklstm import LSTMClassifier
+from sklstm.core import fit_random_kernels, random_kernel_features
+from sklstm.core._random_kernels import KERNEL_TAPS
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+def features_by_definition(x, kernels):
+    """One sequence ``x (T, D)``: each kernel as nine weights, convolved step by step."""
+    T = len(x)
+    out, first = [], 0
+    for dilation, channels, count in zip(kernels.dilations, kernels.channels, kernels.bias_counts):
+        for k, taps in enumerate(KERNEL_TAPS):
+            weights = np.full(9, -1.0)
+            weights[taps] = 2.0
+            read = x @ channels[:, k]
+            conv = np.zeros(T)
+            for t in range(T):
+                for j in range(9):
+                    s = t + (j - 4) * dilation
+                    if 0 <= s < T:
+                        conv[t] += weights[j] * read[s]
+            biases = kernels.biases[first + k * count : first + (k + 1) * count]
+            out.extend(np.mean(conv[:, None] > biases, axis=0))
+        first += 84 * count
+    return np.array(out)
+
+
+@pytest.mark.parametrize("D", [1, 3])
+def test_features_are_shares_of_steps_above_each_bias_of_each_kernel(D):
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((5, 40, D))
+    kernels = fit_random_kernels(X, None, 400, np.random.RandomState(1))
+    assert len(kernels.dilations) >= 2  # 40 steps: dilations 1 .. 4
+    features = random_kernel_features(X, None, kernels, np.float64)
+    assert features.shape == (5, 84 * kernels.bias_counts.sum())
+    for x, row in zip(X, features):
+        np.testing.assert_allclose(row, features_by_definition(x, kernels), atol=1e-12)
+    if D > 1:  # kernels read different subsets of the features, summed
+        assert len(np.unique(kernels.channels.reshape(-1, 84).T, axis=0)) > 1
+
+
+def test_ragged_batch_gives_each_sequence_what_it_gives_alone():
+    rng = np.random.RandomState(2)
+    lengths = np.array([60, 1, 5, 9, 33, 60, 17])
+    X = rng.standard_normal((len(lengths), 60, 2))
+    X[np.arange(60) >= lengths[:, None]] = 99.0  # padding never leaks in
+    kernels = fit_random_kernels(X, lengths, 900, np.random.RandomState(3))
+    batch = random_kernel_features(X, lengths, kernels)
+    for n, length in enumerate(lengths):
+        alone = random_kernel_features(X[n : n + 1, :length], None, kernels)
+        np.testing.assert_array_equal(batch[n], alone[0])
+
+
+def test_kernels_are_drawn_from_the_seed():
+    X = np.random.RandomState(4).standard_normal((6, 30, 1))
+    a = fit_random_kernels(X, None, 500, np.random.RandomState(5))
+    b = fit_random_kernels(X, None, 500, np.random.RandomState(5))
+    c = fit_random_kernels(X, None, 500, np.random.RandomState(6))
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+    assert not np.array_equal(a.biases, c.biases)
+
+
+def shapes(n, T, seed):
+    """Noise with a bump (class 1) or a dip (class 0) of 10 steps somewhere in it."""
+    rng = np.random.RandomState(seed)
+    X = 0.3 * rng.standard_normal((n, T, 1))
+    y = rng.randint(2, size=n)
+    for row, label in zip(X, y):
+        start = rng.randint(T - 10)
+        row[start : start + 10, 0] += np.sin(np.linspace(0, np.pi, 10)) * (1 if label else -1)
+    return X, y
+
+
+FAST = {"hidden_layer_sizes": (4,), "max_iter": 5, "random_state": 0}
+
+
+def test_auto_turns_the_base_on_from_100_steps_only():
+    X, y = shapes(40, 120, 0)
+    long = LSTMClassifier(**FAST).fit(X, y)
+    assert long.random_kernels_ == 84 * (10_000 // 84)
+    assert long.kernel_alpha_ > 0 and long.kernel_scale_ > 0
+    assert 0.0 <= long.network_weight_ <= 1.0
+    short = LSTMClassifier(**FAST).fit(X[:, :99], y)
+    assert short.random_kernels_ == 0 and short.kernel_alpha_ is None
+    assert short.network_weight_ == 1.0
+    off = LSTMClassifier(random_kernels=0, **FAST).fit(X, y)
+    assert off.random_kernels_ == 0
+    per_step = LSTMClassifier(return_sequences=True, **FAST).fit(X, np.repeat(y[:, None], 120, 1))
+    assert per_step.random_kernels_ == 0
+
+
+def test_the_base_finds_local_shapes_the_lstm_alone_misses():
+    X, y = shapes(80, 300, 1)
+    X_test, y_test = shapes(200, 300, 2)
+    with_base = LSTMClassifier(**FAST).fit(X, y)
+    without = LSTMClassifier(random_kernels=0, **FAST).fit(X, y)
+    assert with_base.score(X_test, y_test) >= 0.95
+    assert with_base.score(X_test, y_test) > without.score(X_test, y_test) + 0.2
+
+
+def test_predictions_are_the_base_log_odds_plus_the_weighted_network():
+    X, y = shapes(60, 150, 3)
+    model = LSTMClassifier(random_kernels=840, **FAST).fit(X, y)
+    model.network_weight_ = 0.0
+    base_only = model.predict_log_proba(X[:7])
+    model.network_weight_ = 1.0
+    full = model.predict_log_proba(X[:7])
+    network = model._forward(model._network_input(model_batch(model, X[:7])), model.coefs_)
+    shift = full - base_only
+    # log_softmax(base + network) - log_softmax(base): the network's logits, up to a constant.
+    np.testing.assert_allclose(shift - shift[:, :1], network - network[:, :1], rtol=1e-4, atol=1e-5)
+
+
+def model_batch(model, X):
+    from sklstm._data import validate_sequences
+
+    return validate_sequences(model, X, reset=False)
+
+
+def test_ragged_input_predicts_each_sequence_as_alone():
+    X, y = shapes(50, 130, 4)
+    ragged = [x[: 100 + k % 30] for k, x in enumerate(X)]
+    model = LSTMClassifier(**FAST).fit(ragged, y)
+    assert model.random_kernels_ > 0
+    proba = model.predict_proba(ragged)
+    for k in (0, 7, 29):
+        np.testing.assert_allclose(
+            proba[k], model.predict_proba([ragged[k]])[0], rtol=1e-5, atol=1e-7
+        )
+
+
+def test_bad_values_are_refused_clearly():
+    X, y = shapes(20, 120, 5)
+    with pytest.raises(InvalidParameterError, match="random_kernels"):
+        LSTMClassifier(random_kernels=-1).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="random_kernels"):
+        LSTMClassifier(random_kernels="many").fit(X, y)
+    per_step = LSTMClassifier(random_kernels=84, return_sequences=True, **FAST)
+    with pytest.raises(ValueError, match="return_sequences=True"):
+        per_step.fit(X, np.repeat(y[:, None], 120, 1))
+    assert not hasattr(per_step, "coefs_")  # left as it was
+
+
+def test_sequences_shorter_than_a_kernel_work():
+    rng = np.random.RandomState(6)
+    X = [rng.standard_normal((n, 1)) for n in [1, 2, 3, 8, 4, 6] * 5]
+    y = np.arange(30) % 2
+    model = LSTMClassifier(random_kernels=168, **FAST).fit(X, y)
+    assert model.random_kernels_ == 168
+    assert np.isfinite(model.predict_proba(X)).all()
+
+
+def test_warm_start_keeps_the_base_and_refuses_to_change_it():
+    X, y = shapes(40, 110, 7)
+    model = LSTMClassifier(warm_start=True, **FAST).fit(X, y)
+    coef = model._kernel_coef.copy()
+    model.fit(X, y)
+    np.testing.assert_array_equal(model._kernel_coef, coef)
+    assert clone(model).set_params(random_kernels=84).fit(X, y).random_kernels_ == 84
+    with pytest.raises(ValueError, match="random_kernels changed"):
+        model.set_params(random_kernels=84).fit(X, y)
