@@ -72,6 +72,8 @@ CANDIDATES = {
     "no early stopping": {"early_stopping": False, "n_iter_no_change": 30},
     "early stopping": {"early_stopping": True, "n_iter_no_change": 10},
     "conv front end": {"conv_filters": (32, 32, 32), "conv_kernel_sizes": (7, 5, 3)},
+    "no random kernels": {"random_kernels": 0},
+    "random kernels always": {"random_kernels": 10_000},
 }
 # Candidates that concern one estimator only: the ridge is LSTMRegressor's, and each
 # estimator's direction and early-stopping defaults are the other's candidates.
@@ -83,6 +85,8 @@ ONLY = {
     "ridge alpha 100": "forecasting",
     "no early stopping": "forecasting",
     "early stopping": "classification",
+    "no random kernels": "classification",
+    "random kernels always": "classification",
 }
 
 
