@@ -13,9 +13,18 @@ import numpy as np
 from onnx import TensorProto, numpy_helper
 from onnx.helper import np_dtype_to_tensor_dtype
 
+from .core._random_kernels import KERNEL_TAPS
 from .layers import LSTM, Conv1D, Dense, Dropout, MaxPool1D, Readout, ReLU
 
-__all__ = ["Emitter", "lstm_onnx_weights", "network_input", "network_output", "linear_base"]
+__all__ = [
+    "Emitter",
+    "linear_base",
+    "lstm_onnx_weights",
+    "network_input",
+    "network_output",
+    "random_kernel_base",
+    "standardized_input",
+]
 
 FLOAT, DOUBLE = TensorProto.FLOAT, TensorProto.DOUBLE
 _LIMIT = float(np.sqrt(np.finfo(np.float32).max))  # inputs are clipped there, as in NumPy
@@ -126,8 +135,8 @@ def _gather_steps(e, x, steps, n_features):
     return e.op("GatherElements", x, index, axis=1)
 
 
-def network_input(e, model, X, rank, lengths):
-    """The input as the network reads it: an NTC float32 batch after patching."""
+def standardized_input(e, model, X, rank):
+    """The input as NTC float64 steps, standardized when the model standardizes."""
     x = e.op("Cast", X, to=DOUBLE)
     if rank == 2:
         x = e.op("Reshape", x, e.const([0, -1, model._step_features], np.int64))
@@ -135,6 +144,11 @@ def network_input(e, model, X, rank, lengths):
             x = e.op("Slice", x, *(e.const([v], np.int64) for v in (-1, -(2**62), 1, -1)))
     if model._x_mean is not None:
         x = e.op("Div", e.op("Sub", x, e.const(model._x_mean)), e.const(model._x_scale))
+    return x
+
+
+def network_input(e, model, x, lengths):
+    """The standardized input as the network reads it: an NTC float32 batch after patching."""
     x = e.op("Clip", x, e.const(-_LIMIT, np.float64), e.const(_LIMIT, np.float64))
     x = e.op("Cast", x, to=FLOAT)
     size = model.patch_size_
@@ -184,6 +198,71 @@ def linear_base(e, batch, n_steps, coef, intercept):
     window = e.op("Reshape", e.op("Cast", window, to=DOUBLE),
                   e.const([0, n_steps * n_features], np.int64))  # fmt: skip
     return e.op("Add", e.op("MatMul", window, e.const(coef)), e.const(intercept))
+
+
+def random_kernel_base(e, model, x, lengths):
+    """The random-kernel base's log-odds ``(N, k)`` in float64. Each kernel's output is
+    computed with the additions ``sklstm.core`` makes, in the same order and dtype, so
+    that its comparisons with the biases agree."""
+    kernels = model._kernels
+    # In the model's dtype, as in NumPy (ONNX Runtime has these operators in float64 too).
+    dtype = np.dtype(model._fitted_architecture["dtype"])
+    x = e.op("Cast", x, to=np_dtype_to_tensor_dtype(dtype))
+    n_steps = e.dim(x, 1)
+    if lengths is not None:
+        x = e.op("Where", e.step_mask(lengths, n_steps, "NTC"), x, e.const(0.0, dtype))
+        real = e.op("Unsqueeze", e.step_mask(lengths, n_steps, "NCT"), e.const([2], np.int64))
+        counts = e.op("Cast", lengths, to=DOUBLE)
+    else:
+        counts = e.op("Cast", n_steps, to=DOUBLE)
+    steps = e.op("Range", e.const(0, np.int64), n_steps, e.const(1, np.int64))
+    features, first = [], 0
+    for dilation, channels, count in zip(
+        kernels["dilations"], kernels["channels"], kernels["bias_counts"]
+    ):
+        d = int(dilation)
+        # (N, 84, T): what each kernel reads, zero-padded by 4 * d steps on each side.
+        read = e.op("Transpose", e.op("MatMul", x, e.const(channels.astype(dtype))),
+                    perm=[0, 2, 1])  # fmt: skip
+        padded = e.op("Pad", read, e.const([0, 0, 4 * d, 0, 0, 4 * d], np.int64))
+        width = e.op("Add", n_steps, e.const(8 * d, np.int64))
+        taps = [e.op("Slice", padded, e.op("Unsqueeze", e.const(j * d, np.int64),
+                                           e.const([0], np.int64)),
+                     e.op("Unsqueeze", e.op("Add", n_steps, e.const(j * d, np.int64)),
+                          e.const([0], np.int64)),
+                     e.const([2], np.int64)) for j in range(9)]  # fmt: skip
+        minus_all = taps[0]
+        for tap in taps[1:]:
+            minus_all = e.op("Add", minus_all, tap)
+        minus_all = e.op("Neg", minus_all)
+        # Each kernel's three weight-2 taps, gathered from the flattened padded rows.
+        flat = e.op("Reshape", padded, e.const([0, -1], np.int64))
+        rows = e.op("Mul", e.const(np.arange(84)[:, None], np.int64), width)
+        chosen = []
+        for column in range(3):
+            shift = e.const((KERNEL_TAPS[:, column] * d)[:, None], np.int64)
+            index = e.op("Add", e.op("Add", rows, shift),
+                         e.op("Unsqueeze", steps, e.const([0], np.int64)))  # fmt: skip
+            index = e.op("Reshape", index, e.const([-1], np.int64))
+            gathered = e.op("Gather", flat, index, axis=1)
+            chosen.append(e.op("Reshape", gathered, e.const([0, 84, -1], np.int64)))
+        out = e.op("Add", e.op("Add", chosen[0], chosen[1]), chosen[2])
+        out = e.op("Add", e.op("Mul", out, e.const(3.0, dtype)), minus_all)
+        # (N, 84, count, T): above each bias; padded steps never are.
+        biases = kernels["biases"][first : first + 84 * count].reshape(84, count, 1)
+        first += 84 * count
+        above = e.op("Greater", e.op("Unsqueeze", out, e.const([2], np.int64)),
+                     e.const(biases.astype(dtype)))  # fmt: skip
+        if lengths is not None:
+            above = e.op("And", above, real)
+        total = e.reduce("ReduceSum", e.op("Cast", above, to=DOUBLE), 3)
+        features.append(e.op("Reshape", total, e.const([0, -1], np.int64)))
+    features = e.op("Concat", *features, axis=1) if len(features) > 1 else features[0]
+    column = counts if lengths is None else e.op("Unsqueeze", counts, e.const([1], np.int64))
+    features = e.op("Div", features, column)
+    scores = e.op("Add", e.op("MatMul", features, e.const(model._kernel_coef)),
+                  e.const(model._kernel_intercept))  # fmt: skip
+    return e.op("Mul", scores, e.const(float(model.kernel_scale_)))
 
 
 def lstm_onnx_weights(directions):

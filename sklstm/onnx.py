@@ -194,8 +194,8 @@ def _network_and_input(scope, operator, container):
     e = graph.Emitter(scope, container)
     lengths = operator.inputs[1].full_name if len(operator.inputs) == 2 else None
     rank = len(operator.inputs[0].type.shape)
-    batch = graph.network_input(e, model, operator.inputs[0].full_name, rank, lengths)
-    return model, e, batch
+    x = graph.standardized_input(e, model, operator.inputs[0].full_name, rank)
+    return model, e, graph.network_input(e, model, x, lengths), x
 
 
 def _output_type(operator):
@@ -203,7 +203,7 @@ def _output_type(operator):
 
 
 def _convert_regressor(scope, operator, container):
-    model, e, batch = _network_and_input(scope, operator, container)
+    model, e, batch, _ = _network_and_input(scope, operator, container)
     outputs = []
     if model.linear_steps_:
         outputs.append(graph.linear_base(
@@ -222,7 +222,7 @@ def _convert_regressor(scope, operator, container):
 
 
 def _convert_classifier(scope, operator, container):
-    model, e, batch = _network_and_input(scope, operator, container)
+    model, e, batch, x = _network_and_input(scope, operator, container)
     zipmap = container.get_options(model, dict(zipmap=True))["zipmap"]
     if model._per_step and zipmap is not False:
         raise ValueError(
@@ -230,7 +230,14 @@ def _convert_classifier(scope, operator, container):
             "ZipMap cannot take: convert with options={'zipmap': False} (sklstm.onnx.to_onnx "
             "sets it)."
         )
+    lengths = operator.inputs[1].full_name if len(operator.inputs) == 2 else None
     raw = graph.network_output(e, model._network(), model.coefs_, batch)
+    if model.random_kernels_:
+        # The base's log-odds (float64) plus the network's, weighed.
+        raw = e.op("Cast", raw, to=graph.DOUBLE)
+        if model.network_weight_ != 1.0:
+            raw = e.op("Mul", raw, e.const(float(model.network_weight_)))
+        raw = e.op("Add", raw, graph.random_kernel_base(e, model, x, lengths))
     index = e.op("ArgMax", raw, axis=-1, keepdims=0)
     e.op("Gather", e.const(_class_labels(model)), index, outputs=[operator.outputs[0].full_name])
     probabilities = e.op("Softmax", raw, axis=-1)

@@ -135,7 +135,10 @@ CLASSIFIER_CASES = {
     "conv, mean": {"conv_filters": (4,), "conv_pool_size": 2, "pooling": "mean"},
     "stacked, max, patches": {"hidden_layer_sizes": (5, 4), "pooling": "max", "patch_size": 3},
     "float64": {"dtype": "float64"},
-}
+    "random kernels": {"random_kernels": 336},
+    "random kernels, patches, float64": {"random_kernels": 168, "patch_size": 2,
+                                         "dtype": "float64"},
+}  # fmt: skip
 LABELS = {
     "ints": np.array([3, 7, 9]),
     "strings": np.array(["cat", "dog", "eel"]),
@@ -153,6 +156,19 @@ def test_classifier_parity(case, ragged, labels):
     label, proba = session(to_onnx(model, X, options={"zipmap": False})).run(None, feeds(X))
     expected = model.predict(X)
     np.testing.assert_array_equal(label, expected.astype(label.dtype))
+    assert_parity(proba, model.predict_proba(X))
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.4, 1.0])
+def test_random_kernel_base_with_the_network_weighed(weight):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 140, 2)).astype(np.float32)
+    y = (X[:, 60:70, 0].mean(axis=1) > 0).astype(int)
+    model = fitted(LSTMClassifier(**FAST), X, y)
+    assert model.random_kernels_ == 9996 // 84 * 84  # 'auto': on from 100 steps
+    model.network_weight_ = weight
+    label, proba = session(to_onnx(model, X, options={"zipmap": False})).run(None, feeds(X))
+    np.testing.assert_array_equal(label, model.predict(X))
     assert_parity(proba, model.predict_proba(X))
 
 
