@@ -35,7 +35,8 @@ for name, model in models.items():
     start = time.perf_counter()
     model.fit(X_train, y_train)
     accuracy = model.score(X_test, y_test)
-    print(f"{name}: test accuracy {accuracy:.3f}, fit + predict {time.perf_counter() - start:.1f} s")
+    seconds = time.perf_counter() - start
+    print(f"{name}: test accuracy {accuracy:.3f}, fit + predict {seconds:.1f} s")
 
 base = models["defaults (random-kernel base)"]
 print(
