@@ -11,8 +11,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseLSTM
-from ._ridge import ridge_gcv
-from .core import RandomKernels, fit_random_kernels, log_softmax, random_kernel_features
+from ._kernel_base import KernelBase, fit_kernel_base, kernel_base_log_odds, network_weight
+from .core import log_softmax
 
 __all__ = ["LSTMClassifier"]
 
@@ -22,15 +22,6 @@ __all__ = ["LSTMClassifier"]
 # either way) or costs (digits, 8 steps, 0.988 to 0.983).
 _AUTO_KERNEL_FEATURES = 10_000
 _AUTO_KERNEL_STEPS = 100
-# Penalties tried for the ridge on standardized features (RidgeClassifierCV's range for
-# MiniRocket's features, 1e-3 .. 1e3, and further: 10,000 features shrink strongly).
-_KERNEL_ALPHAS = np.logspace(-3, 5, 33)
-# Temperatures tried to read the ridge's held-out scores as log-odds.
-_SCALES = np.logspace(-2, 3, 101)
-# Shares of the network's log-odds tried beside the random-kernel base.
-_NETWORK_WEIGHTS = np.linspace(0.0, 1.0, 21)
-# Sequences whose random-kernel features are computed at once when predicting.
-_FEATURE_BLOCK = 256
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -422,33 +413,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"random_kernels={n_features} gives one score per sequence, so it cannot "
                 "be used with return_sequences=True. Use random_kernels=0 (or 'auto')."
             )
-        X = self._kernel_input(batch)
-        kernels = fit_random_kernels(
-            X, batch.lengths, n_features, check_random_state(self.random_state), W
-        )
-        features = random_kernel_features(X, batch.lengths, kernels, X.dtype)
-        # Standardized features (weighted) and one-vs-rest targets of -1 and 1, as
-        # RidgeClassifier reads classes; the penalty by GCV with weights as counts.
-        n = W.sum()
-        mean = W @ features / n
-        scale = np.sqrt(W @ (features - mean) ** 2 / n)
-        scale[scale == 0] = 1.0
-
-        # The held-out scores (each sequence's from the fit without it) are what the ridge
-        # gives unseen sequences. Read as log-odds at their best temperature, their
-        # cross-entropy chooses the penalty; the network learns what they leave.
-        def temperature(held_out):
-            losses = [-np.sum(W[:, None] * Y * log_softmax(c * held_out)) for c in _SCALES]
-            return _SCALES[int(np.argmin(losses))], min(losses)
-
-        coef, intercept, self.kernel_alpha_, held_out = ridge_gcv(
-            features / scale, 2.0 * Y - 1.0, W, _KERNEL_ALPHAS, lambda h: temperature(h)[1]
-        )
-        self._kernels = kernels._asdict()  # plain arrays: a fitted model holds no sklstm type
-        self._kernel_coef, self._kernel_intercept = coef / scale[:, None], intercept
-        self.kernel_scale_ = float(temperature(held_out)[0])
-        self.random_kernels_ = features.shape[1]
-        return self.kernel_scale_ * held_out
+        base, self.random_kernels_, held_out = fit_kernel_base(
+            self._kernel_input(batch), batch.lengths, Y, W, n_features,
+            check_random_state(self.random_state),
+        )  # fmt: skip
+        self._kernel_base = base._asdict()
+        self.kernel_alpha_, self.kernel_scale_ = base.alpha, base.scale
+        return held_out
 
     def _kernel_input(self, batch):
         """The sequences the kernels read: standardized, in the network's dtype."""
@@ -460,36 +431,22 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     def _linear_base(self, batch, net_input):
         if not self.random_kernels_:
             return 0.0
-        X = self._kernel_input(batch)
-        kernels = RandomKernels(**self._kernels)
-        scores = np.empty((len(X), len(self.classes_)))
-        for start in range(0, len(X), _FEATURE_BLOCK):
-            rows = slice(start, start + _FEATURE_BLOCK)
-            lengths = None if batch.lengths is None else batch.lengths[rows]
-            features = random_kernel_features(X[rows], lengths, kernels, X.dtype)
-            scores[rows] = features @ self._kernel_coef + self._kernel_intercept
-        return self.kernel_scale_ * scores
+        base = KernelBase(**self._kernel_base)
+        return kernel_base_log_odds(base, self._kernel_input(batch), batch.lengths)
 
     @property
     def _holds_out(self):
         return bool(self.random_kernels_)
 
     def _after_training(self, held_out):
-        # With the random-kernel base, the network's share of the log-odds is the weight
-        # in [0, 1] of least cross-entropy on the held-out sequences: on data where the
-        # base alone is best, a network that learned the training sequences' noise is
-        # dropped.
+        # With the random-kernel base, held-out sequences weigh the network beside it.
         self.network_weight_ = 1.0
         if held_out is None or not self.random_kernels_:
             return
         batch, Y, sw = held_out
         k = len(self.classes_)
         out = self._forward(batch, self.coefs_)
-        losses = [
-            -np.sum(sw[:, None] * Y[:, :k] * log_softmax(Y[:, k:] + weight * out))
-            for weight in _NETWORK_WEIGHTS
-        ]
-        self.network_weight_ = float(_NETWORK_WEIGHTS[int(np.argmin(losses))])
+        self.network_weight_ = network_weight(Y[:, k:], out, Y[:, :k], sw)
 
     @property
     def _network_weight(self):

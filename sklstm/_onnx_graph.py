@@ -204,7 +204,8 @@ def random_kernel_base(e, model, x, lengths):
     """The random-kernel base's log-odds ``(N, k)`` in float64. Each kernel's output is
     computed with the additions ``sklstm.core`` makes, in the same order and dtype, so
     that its comparisons with the biases agree."""
-    kernels = model._kernels
+    base = model._kernel_base
+    kernels = base["kernels"]
     # In the model's dtype, as in NumPy (ONNX Runtime has these operators in float64 too).
     dtype = np.dtype(model._fitted_architecture["dtype"])
     x = e.op("Cast", x, to=np_dtype_to_tensor_dtype(dtype))
@@ -260,9 +261,9 @@ def random_kernel_base(e, model, x, lengths):
     features = e.op("Concat", *features, axis=1) if len(features) > 1 else features[0]
     column = counts if lengths is None else e.op("Unsqueeze", counts, e.const([1], np.int64))
     features = e.op("Div", features, column)
-    scores = e.op("Add", e.op("MatMul", features, e.const(model._kernel_coef)),
-                  e.const(model._kernel_intercept))  # fmt: skip
-    return e.op("Mul", scores, e.const(float(model.kernel_scale_)))
+    scores = e.op("Add", e.op("MatMul", features, e.const(base["coef"])),
+                  e.const(base["intercept"]))  # fmt: skip
+    return e.op("Mul", scores, e.const(float(base["scale"])))
 
 
 def lstm_onnx_weights(directions):

@@ -18,7 +18,7 @@ RAGGED = [x[: 2 + k % 5] for k, x in enumerate(X3)]
 FAST = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
 
 # Every kind of fitted state: each solver and schedule, warm starts and partial_fit, the
-# front end, ragged and per-step targets, early stopping, float64.
+# front end, the random-kernel base, ragged and per-step targets, early stopping, float64.
 MODELS = {
     "regressor adam, early stopping": lambda: LSTMRegressor(**FAST).fit(X3, Y),
     "regressor sgd invscaling, conv": lambda: LSTMRegressor(
@@ -38,6 +38,9 @@ MODELS = {
     "classifier partial_fit, ints": lambda: LSTMClassifier(**FAST).partial_fit(
         X3, (Y > 0).astype(int), classes=[0, 1]
     ),
+    "classifier random kernels, ragged": lambda: LSTMClassifier(
+        **FAST, random_kernels=168
+    ).fit(RAGGED, LABELS),
 }
 
 

@@ -162,9 +162,9 @@ def test_sequences_shorter_than_a_kernel_work():
 def test_warm_start_keeps_the_base_and_refuses_to_change_it():
     X, y = shapes(40, 110, 7)
     model = LSTMClassifier(warm_start=True, **FAST).fit(X, y)
-    coef = model._kernel_coef.copy()
+    coef = model._kernel_base["coef"].copy()
     model.fit(X, y)
-    np.testing.assert_array_equal(model._kernel_coef, coef)
+    np.testing.assert_array_equal(model._kernel_base["coef"], coef)
     assert clone(model).set_params(random_kernels=84).fit(X, y).random_kernels_ == 84
     with pytest.raises(ValueError, match="random_kernels changed"):
         model.set_params(random_kernels=84).fit(X, y)

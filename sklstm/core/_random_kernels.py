@@ -44,6 +44,15 @@ class RandomKernels(NamedTuple):
         Every kernel's biases, dilation by dilation, kernel by kernel.
     bias_counts : ndarray of int, shape (n_dilations,)
         Biases per kernel at each dilation; features are ``84 * bias_counts.sum()``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import fit_random_kernels
+    >>> X = np.random.RandomState(0).normal(size=(4, 50, 1))
+    >>> kernels = fit_random_kernels(X, None, 1000, np.random.RandomState(0))
+    >>> kernels.dilations.tolist(), kernels.bias_counts.tolist()
+    ([1, 2, 6], [4, 3, 4])
     """
 
     dilations: np.ndarray
@@ -105,6 +114,17 @@ def fit_random_kernels(X, lengths, n_features, rng, sample_weight=None):
     -------
     kernels : RandomKernels
         What :func:`random_kernel_features` needs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import fit_random_kernels
+    >>> X = np.random.RandomState(0).normal(size=(4, 300, 1))
+    >>> kernels = fit_random_kernels(X, None, 10_000, np.random.RandomState(0))
+    >>> kernels.dilations.tolist()
+    [1, 2, 4, 8, 18, 37]
+    >>> 84 * int(kernels.bias_counts.sum())
+    9996
     """
     N, T, D = X.shape
     X = _zero_padding(X, lengths)
