@@ -38,9 +38,9 @@ MODELS = {
     "classifier partial_fit, ints": lambda: LSTMClassifier(**FAST).partial_fit(
         X3, (Y > 0).astype(int), classes=[0, 1]
     ),
-    "classifier random kernels, ragged": lambda: LSTMClassifier(
-        **FAST, random_kernels=168
-    ).fit(RAGGED, LABELS),
+    "classifier random kernels, ragged": lambda: LSTMClassifier(**FAST, random_kernels=168).fit(
+        RAGGED, LABELS
+    ),
 }
 
 

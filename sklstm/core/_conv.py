@@ -58,13 +58,15 @@ def init_conv1d_params(kernel_size, n_in, n_filters, random_state, dtype=np.floa
     return W.astype(dtype), np.zeros(n_filters, dtype=dtype)
 
 
-def _windows(X, kernel_size, lengths):
-    """Each step's window of ``kernel_size`` steps, centred ('same'), as one row.
+def _windows(X, kernel_size, lengths, left=None):
+    """Each step's window of ``kernel_size`` steps, ``left`` of them before it (by default
+    centred, 'same'), as one row.
 
     Returns ``(N * T, kernel_size * C)``; steps outside a sequence read as zeros.
     """
     N, T, C = X.shape
-    left = (kernel_size - 1) // 2
+    if left is None:
+        left = (kernel_size - 1) // 2
     padded = np.zeros((N, T + kernel_size - 1, C), dtype=X.dtype)
     padded[:, left : left + T] = X
     if lengths is not None:
@@ -157,12 +159,11 @@ def conv1d_backward(dY, W, cache, need_dX=True):
     db = d_rows.sum(axis=0)
     if not need_dX:
         return None, dW, db
-    d_cols = (d_rows @ W.reshape(K * C, F).T).reshape(N, T, K, C)
+    # dX[u] = sum_k dY[u - k + left] @ W[k].T: a convolution of dY with the kernel flipped
+    # in time (K - 1 - left steps before each), as one product of windows, like the forward.
     left = (K - 1) // 2
-    d_padded = np.zeros((N, T + K - 1, C), dtype=dY.dtype)
-    for k in range(K):  # window offset k of step t is padded step t + k
-        d_padded[:, k : k + T] += d_cols[:, :, k]
-    dX = d_padded[:, left : left + T]
+    flipped = np.transpose(W[::-1], (0, 2, 1)).reshape(K * F, C)
+    dX = (_windows(dY, K, None, K - 1 - left) @ flipped).reshape(N, T, C)
     if lengths is not None:
         dX[~step_mask(lengths, T)] = 0.0
     return dX, dW, db
