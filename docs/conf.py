@@ -45,7 +45,7 @@ numpydoc_validation_checks = {"all", "ES01", "SA01", "EX01", "RT02"}
 numpydoc_validation_exclude = {
     r"\.__init__$",
     r"\.(get_params|set_params|get_metadata_routing|set_.*_request)$",
-    r"^sklstm\.core\.(LSTMCache|StackCache|Sequences)\.\w+$",
+    r"^sklstm\.core\.(LSTMCache|StackCache|Sequences|RandomKernels)\.\w+$",
 }
 
 sphinx_gallery_conf = {
