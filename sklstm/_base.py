@@ -23,7 +23,6 @@ from ._data import (
     is_ragged,
     pad_steps,
     real_steps,
-    slides_by_one_step,
     split_steps,
     step_counts,
     validate_sequence_targets,
@@ -210,7 +209,7 @@ class BaseLSTM(BaseEstimator):
                 share = self._linear_base(batch, net_input)
             # The network learns what the linear base leaves.
             Y = self._network_targets(Y, share).astype(dtype)
-            self._train(net_input, Y, W, sw, incremental, slides_by_one_step(batch))
+            self._train(net_input, Y, W, sw, incremental)
         except BaseException:
             # Ctrl-C inside the epoch loop is handled there (training stops, the
             # model is kept); one that arrives here came before any update.
@@ -325,7 +324,7 @@ class BaseLSTM(BaseEstimator):
             vars(optimizer).update(self._optimizer_state)
         return optimizer
 
-    def _train(self, batch, Y, W, sw, incremental, ordered=False):
+    def _train(self, batch, Y, W, sw, incremental):
         optimizer = self._make_optimizer(self.coefs_, incremental)
         # A validation score needs 2 held-out sequences (R^2 is undefined for one) and a
         # sequence left to train on; train_test_split holds out ceil(fraction * n).
@@ -334,9 +333,8 @@ class BaseLSTM(BaseEstimator):
         train_idx, validation_score, held_out = np.arange(n), None, None
         if (self.early_stopping or self._holds_out) and not incremental and 2 <= n_val < n:
             train_idx, val_idx = validation_split(
-                n, n_val, self.validation_fraction, self._random_state,
-                self._stratify_labels(Y), ordered,
-            )  # fmt: skip
+                n, n_val, self.validation_fraction, self._random_state, self._stratify_labels(Y)
+            )
             held_out = (take_sequences(batch, val_idx), Y[val_idx], sw[val_idx])
 
             def validation_score(params):

@@ -20,7 +20,7 @@ from .core import Sequences
 
 __all__ = [
     "check_sample_weight", "is_ragged", "pad_steps", "real_steps", "split_steps", "step_counts",
-    "slides_by_one_step", "validate_sequence_targets", "validate_sequences", "validation_split",
+    "validate_sequence_targets", "validate_sequences", "validation_split",
 ]  # fmt: skip
 
 
@@ -236,33 +236,12 @@ def split_steps(pred, batch):
     return [pred[k, :n] for k, n in enumerate(step_counts(batch))]
 
 
-def slides_by_one_step(batch):
-    """Whether the rows are windows of one series, each a step after the one before.
-
-    That is how forecasting data is laid out (sktime's ``make_reduction``, skforecast's lag
-    columns, a sliding window): each row's steps after the first are the next row's steps
-    before the last.
-    """
-    X = batch.X
-    return (
-        batch.lengths is None
-        and len(X) > 2
-        and X.shape[1] > 1
-        and (np.array_equal(X[1:, :-1], X[:-1, 1:]))
-    )
-
-
-def validation_split(n, n_val, fraction, random_state, labels=None, ordered=False):
+def validation_split(n, n_val, fraction, random_state, labels=None):
     """Rows to train on and rows held out, stratified by ``labels`` where that is possible.
 
     ``n_val`` is the number of the ``n`` rows that ``train_test_split`` holds out for
-    ``fraction``; ``labels`` gives the class of each row (None: not stratified). With
-    ``ordered`` (rows that are sliding windows of a series), the last ``n_val`` rows are held
-    out, as ``TimeSeriesSplit`` would: a row drawn at random would have its target among
-    the inputs of the rows after it, which the network can learn by heart.
+    ``fraction``; ``labels`` gives the class of each row (None: not stratified).
     """
-    if ordered:
-        return np.arange(n - n_val), np.arange(n - n_val, n)
     if labels is not None:
         counts = np.unique(labels, return_counts=True)[1]
         if counts.min() < 2 or min(n_val, n - n_val) < len(counts):
