@@ -174,7 +174,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Temperature that reads the base's scores as log-odds; None without a base.
     network_weight_ : float
         Share of the LSTM's log-odds in predictions: 1 without the base; with it,
-        the weight in [0, 1] of least cross-entropy on the held-out sequences.
+        the weight in [0, 1] of least cross-entropy on the held-out sequences (1
+        when fewer than 2 can be held out, and after ``partial_fit``).
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
