@@ -13,7 +13,7 @@ import numpy as np
 from onnx import TensorProto, numpy_helper
 from onnx.helper import np_dtype_to_tensor_dtype
 
-from .core._random_kernels import KERNEL_TAPS
+from .core._random_kernels import KERNEL_TAPS, N_KERNELS
 from .layers import LSTM, Conv1D, Dense, Dropout, MaxPool1D, Readout, ReLU
 
 __all__ = [
@@ -211,8 +211,10 @@ def random_kernel_base(e, model, x, lengths):
     x = e.op("Cast", x, to=np_dtype_to_tensor_dtype(dtype))
     n_steps = e.dim(x, 1)
     if lengths is not None:
-        x = e.op("Where", e.step_mask(lengths, n_steps, "NTC"), x, e.const(0.0, dtype))
-        real = e.op("Unsqueeze", e.step_mask(lengths, n_steps, "NCT"), e.const([2], np.int64))
+        mask = e.step_mask(lengths, n_steps, "NCT")  # (N, 1, T)
+        steps_first = e.op("Transpose", mask, perm=[0, 2, 1])
+        x = e.op("Where", steps_first, x, e.const(0.0, dtype))
+        real = e.op("Unsqueeze", mask, e.const([2], np.int64))
         counts = e.op("Cast", lengths, to=DOUBLE)
     else:
         counts = e.op("Cast", n_steps, to=DOUBLE)
@@ -238,7 +240,7 @@ def random_kernel_base(e, model, x, lengths):
         minus_all = e.op("Neg", minus_all)
         # Each kernel's three weight-2 taps, gathered from the flattened padded rows.
         flat = e.op("Reshape", padded, e.const([0, -1], np.int64))
-        rows = e.op("Mul", e.const(np.arange(84)[:, None], np.int64), width)
+        rows = e.op("Mul", e.const(np.arange(N_KERNELS)[:, None], np.int64), width)
         chosen = []
         for column in range(3):
             shift = e.const((KERNEL_TAPS[:, column] * d)[:, None], np.int64)
@@ -246,12 +248,13 @@ def random_kernel_base(e, model, x, lengths):
                          e.op("Unsqueeze", steps, e.const([0], np.int64)))  # fmt: skip
             index = e.op("Reshape", index, e.const([-1], np.int64))
             gathered = e.op("Gather", flat, index, axis=1)
-            chosen.append(e.op("Reshape", gathered, e.const([0, 84, -1], np.int64)))
+            chosen.append(e.op("Reshape", gathered, e.const([0, N_KERNELS, -1], np.int64)))
         out = e.op("Add", e.op("Add", chosen[0], chosen[1]), chosen[2])
         out = e.op("Add", e.op("Mul", out, e.const(3.0, dtype)), minus_all)
         # (N, 84, count, T): above each bias; padded steps never are.
-        biases = kernels["biases"][first : first + 84 * count].reshape(84, count, 1)
-        first += 84 * count
+        biases = kernels["biases"][first : first + N_KERNELS * count]
+        biases = biases.reshape(N_KERNELS, count, 1)
+        first += N_KERNELS * count
         above = e.op("Greater", e.op("Unsqueeze", out, e.const([2], np.int64)),
                      e.const(biases.astype(dtype)))  # fmt: skip
         if lengths is not None:

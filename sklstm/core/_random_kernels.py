@@ -21,9 +21,8 @@ import numpy as np
 
 __all__ = ["RandomKernels", "fit_random_kernels", "random_kernel_features"]
 
-# The three weight-2 taps of each of the 84 kernels, and the kernels that use each tap.
+# The three weight-2 taps of each of the 84 kernels.
 KERNEL_TAPS = np.array(list(combinations(range(9), 3)))
-_USING_TAP = [np.flatnonzero((KERNEL_TAPS == tap).any(axis=1)) for tap in range(9)]
 N_KERNELS = len(KERNEL_TAPS)
 # Low-discrepancy quantiles for the biases, (k * golden ratio) mod 1, as MiniRocket draws them.
 _GOLDEN = (np.sqrt(5) - 1) / 2
@@ -85,7 +84,7 @@ def _kernel_outputs(X, dilation, channels):
 
 
 def _zero_padding(X, lengths):
-    """``X`` as float with its padded steps zeroed (a copy when it changes anything)."""
+    """``X`` with its padded steps zeroed (a copy; ``X`` itself when none is padded)."""
     if lengths is None:
         return X
     real = np.arange(X.shape[1]) < np.asarray(lengths)[:, None]
@@ -215,13 +214,14 @@ def random_kernel_features(X, lengths, kernels, dtype=np.float32):
 def _block_features(X, lengths, kernels):
     """Features of one block of sequences: see :func:`random_kernel_features`."""
     T = X.shape[1]
-    padded = lengths < T
-    X = _zero_padding(X, lengths if padded.any() else None)
+    padding = np.arange(T) >= lengths[:, None]
+    if not padding.any():
+        padding = None
+    X = _zero_padding(X, None if padding is None else lengths)
     out_blocks, first = [], 0
     for dilation, channels, count in zip(kernels.dilations, kernels.channels, kernels.bias_counts):
         out = _kernel_outputs(X, dilation, channels)
-        if padded.any():
-            padding = np.arange(T) >= lengths[:, None]
+        if padding is not None:
             np.copyto(out, -np.inf, where=padding[:, None, :])  # never above a bias
         biases = kernels.biases[first : first + N_KERNELS * count].reshape(N_KERNELS, count)
         first += N_KERNELS * count
