@@ -11,17 +11,17 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseLSTM
-from ._kernel_base import KernelBase, fit_kernel_base, kernel_base_log_odds, network_weight
+from ._kernel_base import (
+    KernelBase,
+    features_wanted,
+    fit_kernel_base,
+    kernel_base_output,
+    network_weight,
+)
+from ._preprocessing import kernel_input
 from .core import log_softmax
 
 __all__ = ["LSTMClassifier"]
-
-# random_kernels='auto': the base's features, and the training sequences' length from which
-# it is on (benchmarks/defaults_study.py): on every long development set it lifts accuracy
-# (PigCVP 0.27 to 0.96); on the short ones it adds nothing (Chinatown, 24 steps, 0.924
-# either way) or costs (digits, 8 steps, 0.988 to 0.983).
-_AUTO_KERNEL_FEATURES = 10_000
-_AUTO_KERNEL_STEPS = 100
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -403,17 +403,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     # ------------------------------------------------------ random-kernel base
     def _fit_linear_base(self, batch, net_input, Y, W):
         self.random_kernels_, self.kernel_alpha_, self.kernel_scale_ = 0, None, None
-        n_features = self.random_kernels
-        if n_features == "auto":
-            long = batch.X.shape[1] >= _AUTO_KERNEL_STEPS and not self.return_sequences
-            n_features = _AUTO_KERNEL_FEATURES if long else 0
+        n_features = features_wanted(self.random_kernels, batch.X.shape[1], self.return_sequences)
         if n_features == 0:
             return None
-        if self.return_sequences:
-            raise ValueError(
-                f"random_kernels={n_features} gives one score per sequence, so it cannot "
-                "be used with return_sequences=True. Use random_kernels=0 (or 'auto')."
-            )
         base, self.random_kernels_, held_out = fit_kernel_base(
             self._kernel_input(batch), batch.lengths, Y, W, n_features,
             check_random_state(self.random_state),
@@ -423,17 +415,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return held_out
 
     def _kernel_input(self, batch):
-        """The sequences the kernels read: standardized, in the network's dtype."""
-        X = batch.X
-        if self._x_mean is not None:
-            X = (X - self._x_mean) / self._x_scale
-        return X.astype(self._fitted_architecture["dtype"])
+        dtype = self._fitted_architecture["dtype"]
+        return kernel_input(batch, self._x_mean, self._x_scale, dtype)
 
     def _linear_base(self, batch, net_input):
         if not self.random_kernels_:
             return 0.0
         base = KernelBase(**self._kernel_base)
-        return kernel_base_log_odds(base, self._kernel_input(batch), batch.lengths)
+        return kernel_base_output(base, self._kernel_input(batch), batch.lengths)
 
     @property
     def _holds_out(self):

@@ -201,7 +201,8 @@ def linear_base(e, batch, n_steps, coef, intercept):
 
 
 def random_kernel_base(e, model, x, lengths):
-    """The random-kernel base's log-odds ``(N, k)`` in float64. Each kernel's output is
+    """The random-kernel base's outputs ``(N, k)`` in float64: the classifier's log-odds,
+    the regressor's scaled targets. Each kernel's output is
     computed with the additions ``sklstm.core`` makes, in the same order and dtype, so
     that its comparisons with the biases agree."""
     base = model._kernel_base

@@ -8,7 +8,7 @@ from sklearn.preprocessing import StandardScaler
 from ._data import step_counts
 from .core import Sequences, join_steps
 
-__all__ = ["fit_standardization", "network_input", "resolve_patch_size"]
+__all__ = ["fit_standardization", "kernel_input", "network_input", "resolve_patch_size"]
 
 # patch_size='auto' groups steps so that the longest training sequence becomes at most
 # this many steps (chosen in benchmarks/defaults_study.py).
@@ -77,3 +77,11 @@ def network_input(batch, mean, scale, dtype, patch_size):
     limit = np.sqrt(np.finfo(dtype).max)
     np.clip(X, -limit, limit, out=X)
     return Sequences(*join_steps(X, patch_size, batch.lengths))
+
+
+def kernel_input(batch, mean, scale, dtype):
+    """The sequences the random kernels read: standardized, in ``dtype``, never patched."""
+    X = batch.X
+    if mean is not None:
+        X = (X - mean) / scale
+    return X.astype(dtype)

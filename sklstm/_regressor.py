@@ -4,20 +4,29 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseLSTM
-from ._ridge import ridge_gcv
-from .core import last_window
+from ._kernel_base import KernelBase, features_wanted, fit_kernel_base, kernel_base_output
+from ._preprocessing import kernel_input
+from ._ridge import ALPHAS, ridge_gcv
+from .core import are_sliding_windows, last_window
 
 # linear_steps='auto' takes as many of the last steps as fit in this many values.
 _LINEAR_VALUES = 1024
 
 __all__ = ["LSTMRegressor"]
+
+
+def _least_squares_share(part, target, sample_weight):
+    """The weight ``c`` in [0, 1] that makes ``c * part`` closest to ``target`` (weighted
+    least squares); 0 when ``part`` is all zeros."""
+    w = sample_weight[:, None]
+    size = np.sum(w * part * part)
+    return float(np.clip(np.sum(w * part * target) / size, 0.0, 1.0)) if size > 0 else 0.0
 
 
 class LSTMRegressor(RegressorMixin, BaseLSTM):
@@ -90,6 +99,21 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         cross-validation with sample weights read as counts, so that a weight
         of 2 still equals a repeated sequence (see the user guide's training
         page); the chosen value is ``linear_alpha_``. A number fixes it.
+    random_kernels : int or 'auto', default='auto'
+        Features of a fixed random-kernel base: MiniRocket's convolutional
+        kernels (Dempster et al. 2021), never trained, each read as the share of
+        a sequence's steps where its output exceeds a bias, and a ridge
+        regression on those features (penalty chosen by generalised
+        cross-validation). With the ridge on the last steps as well, the two are
+        blended by the weight of least leave-one-out error
+        (``kernel_weight_``); the LSTM learns what the blend leaves of each
+        training sequence when it is left out, and ``validation_fraction`` of
+        the sequences is held out to weigh the LSTM (``network_weight_``). 0: no
+        base. 'auto' is 10,000 when the longest training sequence has at least
+        100 steps, ``return_sequences=False``, and the rows are not sliding
+        windows of one series (a forecast needs the level, which the features
+        drop, and neighbouring windows flatter the features' held-out error);
+        else 0. See the user guide. Aeon's ``n_kernels``.
     dtype : {'float32', 'float64'}, default='float32'
         Floating-point type of the network's weights and computation.
         float32 trains 1.5-2.5x faster and reaches the same accuracy;
@@ -165,11 +189,21 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     linear_alpha_ : float or None
         The ridge regression's penalty (``linear_alpha``, with 'auto'
         resolved); None without one.
+    random_kernels_ : int
+        Features of the random-kernel base (``random_kernels`` resolved, a
+        multiple of 84), 0 without one.
+    kernel_alpha_ : float or None
+        The base's ridge penalty; None without a base.
+    kernel_weight_ : float
+        Share of the random-kernel ridge in the linear part of the predictions,
+        in [0, 1] (the ridge on the last steps has the rest): 0 without a base,
+        1 with a base but no ridge on the last steps.
     network_weight_ : float
-        Share of the LSTM in the predictions, in [0, 1]: with early stopping,
-        the weight that best fits (least squares) what the ridge leaves of the
-        held-out sequences' targets; 0.0 makes the predictions the ridge's.
-        1.0 without early stopping or without a ridge.
+        Share of the LSTM in the predictions, in [0, 1]: with early stopping
+        (or a random-kernel base), the weight that best fits (least squares)
+        what the linear part leaves of the held-out sequences' targets; 0.0
+        makes the predictions the linear part's. 1.0 without early stopping or
+        without a linear part.
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
@@ -209,6 +243,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         **BaseLSTM._parameter_constraints,
         "linear_steps": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "linear_alpha": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        "random_kernels": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
     }
     _numeric_targets = True
 
@@ -229,6 +264,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         standardize=True,
         linear_steps="auto",
         linear_alpha="auto",
+        random_kernels="auto",
         dtype="float32",
         solver="adam",
         alpha=1e-4,
@@ -270,6 +306,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         )  # fmt: skip
         self.linear_steps = linear_steps
         self.linear_alpha = linear_alpha
+        self.random_kernels = random_kernels
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -334,48 +371,70 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _fit_linear_base(self, batch, net_input, Y, W):
         self.linear_steps_, self.linear_alpha_ = 0, None
-        if self.return_sequences or self.linear_steps == 0:
-            return
-        T, D = net_input.X.shape[1:]
-        steps = self.linear_steps
-        if steps == "auto":
-            steps = max(1, min(T, _LINEAR_VALUES // D))
-        window = last_window(net_input.X, steps, net_input.lengths).astype(np.float64)
-        k = Y.shape[1]
-        self.linear_steps_ = steps
-        if self.linear_alpha == "auto":
-            coef, intercept, self.linear_alpha_, _ = ridge_gcv(window, Y, W)
-        else:
-            ridge = Ridge(alpha=self.linear_alpha).fit(window, Y, sample_weight=W)
-            # Ridge drops the outputs axis of a one-column Y
-            coef, intercept = ridge.coef_.reshape(k, -1).T, ridge.intercept_
-            self.linear_alpha_ = float(self.linear_alpha)
-        self._linear_coef = coef
-        self._linear_intercept = np.reshape(intercept, k)
+        self.random_kernels_, self.kernel_alpha_, self.kernel_weight_ = 0, None, 0.0
+        n_features = features_wanted(self.random_kernels, batch.X.shape[1], self.return_sequences)
+        if self.random_kernels == "auto" and are_sliding_windows(batch.X, batch.lengths):
+            n_features = 0
+        share = 0.0
+        if not self.return_sequences and self.linear_steps != 0:
+            T, D = net_input.X.shape[1:]
+            steps = self.linear_steps
+            if steps == "auto":
+                steps = max(1, min(T, _LINEAR_VALUES // D))
+            window = last_window(net_input.X, steps, net_input.lengths)
+            alphas = ALPHAS if self.linear_alpha == "auto" else [self.linear_alpha]
+            coef, intercept, alpha, share = ridge_gcv(window, Y, W, np.asarray(alphas, float))
+            self.linear_steps_, self.linear_alpha_ = steps, alpha
+            self._linear_coef, self._linear_intercept = coef, intercept
+        if not n_features:
+            return None
+        base, self.random_kernels_, held_out = fit_kernel_base(
+            self._kernel_input(batch), batch.lengths, Y, W, n_features,
+            check_random_state(self.random_state), classes=False,
+        )  # fmt: skip
+        self._kernel_base = base._asdict()
+        self.kernel_alpha_ = base.alpha
+        # The blend of least leave-one-out error; the network learns what it leaves of
+        # held-out outputs: a ridge on thousands of features fits its training targets.
+        self.kernel_weight_ = 1.0
+        if self.linear_steps_:
+            self.kernel_weight_ = _least_squares_share(held_out - share, Y - share, W)
+        return share + self.kernel_weight_ * (held_out - share)
+
+    def _kernel_input(self, batch):
+        dtype = self._fitted_architecture["dtype"]
+        return kernel_input(batch, self._x_mean, self._x_scale, dtype)
+
+    @property
+    def _holds_out(self):
+        return bool(self.random_kernels_)
 
     def _after_training(self, held_out):
-        # Predictions are the ridge plus the network's output times the weight that fits
-        # the held-out sequences' residuals best (least squares), within [0, 1].
+        # Predictions are the linear part plus the network's output times the weight
+        # that fits the held-out sequences' residuals best (least squares), within [0, 1].
         self.network_weight_ = 1.0
-        if held_out is None or not self.linear_steps_:
+        if held_out is None or not (self.linear_steps_ or self.random_kernels_):
             return
         batch, Y, sw = held_out
         out = self._forward(batch, self.coefs_).astype(np.float64)
-        w = sw[:, None]
-        fit, size = np.sum(w * out * Y), np.sum(w * out * out)
-        self.network_weight_ = float(np.clip(fit / size, 0.0, 1.0)) if size > 0 else 0.0
+        self.network_weight_ = _least_squares_share(out, Y, sw)
 
     @property
     def _network_weight(self):
         return self.network_weight_
 
     def _linear_base(self, batch, net_input):
-        if not self.linear_steps_:
-            return 0.0
-        # In float64 whatever the network's dtype: a float32 product's rounding would
-        # depend on where a row sits in the batch.
-        window = last_window(net_input.X, self.linear_steps_, net_input.lengths)
-        return window.astype(np.float64) @ self._linear_coef + self._linear_intercept
+        base = 0.0
+        if self.linear_steps_:
+            # In float64 whatever the network's dtype: a float32 product's rounding
+            # would depend on where a row sits in the batch.
+            window = last_window(net_input.X, self.linear_steps_, net_input.lengths)
+            base = window.astype(np.float64) @ self._linear_coef + self._linear_intercept
+        if self.random_kernels_:
+            kernels = KernelBase(**self._kernel_base)
+            kernel = kernel_base_output(kernels, self._kernel_input(batch), batch.lengths)
+            base = base + self.kernel_weight_ * (kernel - base)
+        return base
 
     def _scale_targets(self, Y):
         if self._y_mean is None:

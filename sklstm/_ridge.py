@@ -100,12 +100,14 @@ def _held_out(XV, U, s, UtY, Y, y_mean, w, n, alpha):
 
 
 def _decompose(Xw):
-    """Thin SVD ``Xw = U diag(s) V.T`` as ``(U, s, V)``; through the smaller Gram matrix
-    when there are many more features than samples (random-kernel features)."""
+    """Thin SVD ``Xw = U diag(s) V.T`` as ``(U, s, V)``, without the directions of zero
+    singular value (so that a penalty of 0 gives least squares of least norm); through the
+    smaller Gram matrix when there are many more features than samples."""
     n_samples, n_features = Xw.shape
     if n_features <= 2 * n_samples:
         U, s, Vt = np.linalg.svd(Xw, full_matrices=False)
-        return U, s, Vt.T
+        keep = s > (s.max(initial=0.0) * max(Xw.shape) * np.finfo(np.float64).eps)
+        return U[:, keep], s[keep], Vt[keep].T
     eigenvalues, U = np.linalg.eigh(Xw @ Xw.T)
     keep = eigenvalues > eigenvalues.max() * n_features * np.finfo(np.float64).eps
     U, s = U[:, keep], np.sqrt(eigenvalues[keep])

@@ -203,12 +203,19 @@ def _output_type(operator):
 
 
 def _convert_regressor(scope, operator, container):
-    model, e, batch, _ = _network_and_input(scope, operator, container)
+    model, e, batch, x = _network_and_input(scope, operator, container)
     outputs = []
     if model.linear_steps_:
         outputs.append(graph.linear_base(
             e, batch, model.linear_steps_, model._linear_coef, model._linear_intercept
         ))  # fmt: skip
+    if model.random_kernels_:
+        # The blend base + kernel_weight_ * (kernel - base), as NumPy computes it.
+        lengths = operator.inputs[1].full_name if len(operator.inputs) == 2 else None
+        kernel = graph.random_kernel_base(e, model, x, lengths)
+        base = outputs.pop() if outputs else e.const(0.0)
+        gap = e.op("Sub", kernel, base)
+        outputs.append(e.op("Add", base, e.op("Mul", gap, e.const(float(model.kernel_weight_)))))
     if model.network_weight_:
         raw = graph.network_output(e, model._network(), model.coefs_, batch)
         raw = e.op("Cast", raw, to=graph.DOUBLE)

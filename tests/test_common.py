@@ -7,11 +7,12 @@ rounds a row's products depends on where the row sits in a batch. Those two run 
 properties are tested in float32, at its resolution, in test_estimators_api.py. The
 weights check runs without early stopping (on by default in the regressor), whose random
 validation split draws differently from repeated rows. Every check runs on the defaults and
-again with a convolutional front end; the classifier's, also with its random-kernel base on
-(the checks' sequences are too short for 'auto' to turn it on). That base holds out
+again with a convolutional front end, and again with the random-kernel base on (the checks'
+sequences are too short for 'auto' to turn it on). That base holds out
 sequences to weigh the LSTM against it, a random split too: for the weights check, a
 ``validation_fraction`` that holds out fewer than 2 sequences turns that off, and every other
-part of the base (its biases' draws, the ridge, its penalty and temperature) is checked.
+part of the base (its biases' draws, the ridge, its penalty, the classifier's temperature and
+the regressor's blend) is checked.
 """
 
 import pytest
@@ -33,9 +34,8 @@ KERNELS = {"random_kernels": 168}
 
 def _cases():
     for Estimator in (LSTMRegressor, LSTMClassifier):
-        for params in ({}, FRONT_END):
+        for params in ({}, FRONT_END, KERNELS):
             yield from _checks(Estimator, params)
-    yield from _checks(LSTMClassifier, KERNELS)
 
 
 def _checks(Estimator, params):
@@ -59,7 +59,7 @@ CASES = list(_cases())
 def test_the_float64_checks_exist():
     # A renamed check would otherwise leave the float64 models with nothing to run.
     float64_ids = [case.id for case in CASES if "float64" in case.id]
-    assert len(float64_ids) == 5 * len(AT_FLOAT64)
+    assert len(float64_ids) == 6 * len(AT_FLOAT64)
 
 
 @pytest.mark.parametrize("estimator, check", CASES)

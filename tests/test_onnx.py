@@ -65,7 +65,10 @@ REGRESSOR_CASES = {
     "no linear base": {"linear_steps": 0},
     "fixed linear base": {"linear_steps": 3, "linear_alpha": 1.0, "patch_size": 2},
     "dropout": {"dropout": 0.3},
-}
+    "random kernels": {"random_kernels": 336},
+    "random kernels alone, float64": {"random_kernels": 168, "linear_steps": 0,
+                                      "dtype": "float64"},
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("ragged", [False, True], ids=["3D", "ragged"])
@@ -89,6 +92,18 @@ def test_regressor_parity_with_and_without_the_network(weight):
     model.network_weight_ = weight
     (pred,) = session(to_onnx(model, X3)).run(None, feeds(X3))
     assert_parity(pred, model.predict(X3))
+
+
+@pytest.mark.parametrize("kernel_weight", [0.0, 0.3, 1.0])
+def test_regressor_random_kernel_base_blended(kernel_weight):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 140, 2)).astype(np.float32)
+    y = X[:, 60:70, 0].max(axis=1) + X[:, -1, 1]
+    model = fitted(LSTMRegressor(**FAST), X, y)
+    assert model.random_kernels_ == 9996 // 84 * 84  # 'auto': on from 100 steps
+    model.kernel_weight_ = kernel_weight
+    (pred,) = session(to_onnx(model, X)).run(None, feeds(X))
+    assert_parity(pred, model.predict(X))
 
 
 def test_regressor_multi_output_any_length_and_float64_input():

@@ -41,6 +41,9 @@ MODELS = {
     "classifier random kernels, ragged": lambda: LSTMClassifier(**FAST, random_kernels=168).fit(
         RAGGED, LABELS
     ),
+    "regressor random kernels, ragged": lambda: LSTMRegressor(**FAST, random_kernels=168).fit(
+        RAGGED, Y
+    ),
 }
 
 

@@ -1,13 +1,14 @@
 """The random-kernel base: its features against a direct convolution, ragged equals alone,
-and the classifier's use of it (on for long sequences, weighed against the LSTM)."""
+and the estimators' use of it (on for long sequences but not for a series' sliding windows,
+blended with the regressor's ridge, weighed against the LSTM)."""
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklstm import LSTMClassifier
-from sklstm.core import fit_random_kernels, random_kernel_features
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm.core import are_sliding_windows, fit_random_kernels, random_kernel_features
 from sklstm.core._random_kernels import KERNEL_TAPS
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
@@ -168,3 +169,82 @@ def test_warm_start_keeps_the_base_and_refuses_to_change_it():
     assert clone(model).set_params(random_kernels=84).fit(X, y).random_kernels_ == 84
     with pytest.raises(ValueError, match="random_kernels changed"):
         model.set_params(random_kernels=84).fit(X, y)
+
+
+def bumps(n, T, seed):
+    """Noise with 0 to 5 bumps of 10 steps at random places; the target is their count."""
+    rng = np.random.RandomState(seed)
+    X = 0.3 * rng.standard_normal((n, T, 1))
+    y = rng.randint(6, size=n).astype(float)
+    for row, count in zip(X, y):
+        for start in rng.choice(T // 10, int(count), replace=False) * 10:
+            row[start : start + 10, 0] += np.sin(np.linspace(0, np.pi, 10))
+    return X, y
+
+
+def test_the_regressor_base_counts_local_shapes_the_ridge_and_lstm_miss():
+    X, y = bumps(80, 300, 1)
+    X_test, y_test = bumps(200, 300, 2)
+    with_base = LSTMRegressor(**FAST).fit(X, y)
+    assert with_base.random_kernels_ == 84 * (10_000 // 84)
+    assert with_base.kernel_alpha_ > 0 and 0.5 < with_base.kernel_weight_ <= 1.0
+    without = LSTMRegressor(random_kernels=0, **FAST).fit(X, y)
+    assert without.kernel_weight_ == 0.0 and without.kernel_alpha_ is None
+    assert with_base.score(X_test, y_test) >= 0.8
+    assert with_base.score(X_test, y_test) > without.score(X_test, y_test) + 0.2
+
+
+def test_regressor_auto_leaves_a_series_sliding_windows_and_short_sequences_alone():
+    series = np.cumsum(np.random.RandomState(8).standard_normal(260))
+    windows = np.stack([series[t : t + 120] for t in range(140)])
+    target = series[120:]
+    for X in (windows, windows[:, ::-1]):  # newest last, and newest first (skforecast)
+        assert are_sliding_windows(X[:, :, None])
+        model = LSTMRegressor(**FAST).fit(X, target)
+        assert model.random_kernels_ == 0 and model.kernel_weight_ == 0.0
+    shuffled = np.random.RandomState(9).permutation(140)
+    assert not are_sliding_windows(windows[shuffled][:, :, None])
+    assert LSTMRegressor(**FAST).fit(windows[shuffled], target[shuffled]).random_kernels_ > 0
+    assert LSTMRegressor(random_kernels=168, **FAST).fit(windows, target).random_kernels_ == 168
+    X, y = bumps(40, 99, 3)
+    assert LSTMRegressor(**FAST).fit(X, y).random_kernels_ == 0
+
+
+def test_regressor_predictions_are_the_blend_plus_the_weighted_network():
+    X, y = bumps(60, 150, 4)
+    model = LSTMRegressor(random_kernels=840, **FAST).fit(X, y)
+    batch = model_batch(model, X[:7])
+    net_input = model._network_input(batch)
+    window = model._linear_base(batch, net_input)  # the blend
+    weight = model.kernel_weight_
+    model.kernel_weight_ = 0.0
+    ridge = model._linear_base(batch, net_input)
+    model.kernel_weight_ = 1.0
+    kernel = model._linear_base(batch, net_input)
+    np.testing.assert_allclose(window, (1 - weight) * ridge + weight * kernel, rtol=1e-12)
+    model.kernel_weight_ = weight
+    network = model._forward(net_input, model.coefs_)
+    expected = (window + model.network_weight_ * network)[:, 0] * model._y_scale + model._y_mean
+    np.testing.assert_allclose(model.predict(X[:7]), expected, rtol=1e-6)
+    alone = LSTMRegressor(random_kernels=840, linear_steps=0, **FAST).fit(X, y)
+    assert alone.kernel_weight_ == 1.0 and alone.linear_steps_ == 0
+
+
+def test_regressor_ragged_input_predicts_each_sequence_as_alone():
+    X, y = bumps(50, 130, 5)
+    ragged = [x[: 100 + k % 30] for k, x in enumerate(X)]
+    model = LSTMRegressor(**FAST).fit(ragged, y)
+    assert model.random_kernels_ > 0
+    pred = model.predict(ragged)
+    for k in (0, 7, 29):
+        np.testing.assert_allclose(pred[k], model.predict([ragged[k]])[0], rtol=1e-6)
+
+
+def test_regressor_bad_values_are_refused_clearly():
+    X, y = bumps(20, 120, 6)
+    with pytest.raises(InvalidParameterError, match="random_kernels"):
+        LSTMRegressor(random_kernels=-2).fit(X, y)
+    per_step = LSTMRegressor(random_kernels=84, return_sequences=True, **FAST)
+    with pytest.raises(ValueError, match="return_sequences=True"):
+        per_step.fit(X, np.repeat(y[:, None], 120, 1))
+    assert not hasattr(per_step, "coefs_")  # left as it was

@@ -23,6 +23,7 @@ from ._pooling import pool_backward, pool_forward
 from ._random_kernels import RandomKernels, fit_random_kernels, random_kernel_features
 from ._sequences import (
     Sequences,
+    are_sliding_windows,
     join_steps,
     last_steps,
     last_window,
@@ -40,6 +41,7 @@ __all__ = [
     "Sequences",
     "StackCache",
     "Workspace",
+    "are_sliding_windows",
     "conv1d_backward",
     "conv1d_forward",
     "fit_random_kernels",

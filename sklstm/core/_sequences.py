@@ -296,3 +296,42 @@ def last_window(A, size, lengths=None):
     window = np.take_along_axis(A, np.clip(steps, 0, T - 1)[:, :, None], axis=1)
     window[steps < 0] = 0.0
     return window.reshape(N, size * D)
+
+
+def are_sliding_windows(A, lengths=None):
+    """Whether most rows are windows of one series, each one step after the row before.
+
+    True when at least half of the consecutive rows overlap that way, in either step
+    order (newest last, or newest first as skforecast writes lags): what a reduction of
+    forecasting to regression makes. Such rows share most of their values with their
+    neighbours, so a row held out at random is not new data.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n_samples, n_timesteps, n_features)
+        Padded batch.
+    lengths : ndarray of int, shape (n_samples,), default=None
+        Real steps per sequence; ragged sequences (any padded) are never windows.
+
+    Returns
+    -------
+    windows : bool
+        Whether the rows are sliding windows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import are_sliding_windows
+    >>> series = np.arange(10.0)
+    >>> windows = np.stack([series[t : t + 4] for t in range(6)])[:, :, None]
+    >>> are_sliding_windows(windows), are_sliding_windows(windows[:, ::-1])
+    (True, True)
+    >>> are_sliding_windows(np.random.RandomState(0).normal(size=(6, 4, 1)))
+    False
+    """
+    N, T, _ = A.shape
+    if N < 2 or T < 2 or (lengths is not None and np.any(lengths < T)):
+        return False
+    newest_last = np.all(A[1:, :-1] == A[:-1, 1:], axis=(1, 2))
+    newest_first = np.all(A[1:, 1:] == A[:-1, :-1], axis=(1, 2))
+    return bool(max(newest_last.mean(), newest_first.mean()) >= 0.5)
