@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array, check_random_state
@@ -12,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import BaseLSTM
 from ._kernel_base import KernelBase, features_wanted, fit_kernel_base, kernel_base_output
 from ._preprocessing import kernel_input
-from ._ridge import ALPHAS, ridge_gcv
+from ._ridge import ridge_gcv
 from .core import are_sliding_windows, last_window
 
 # linear_steps='auto' takes as many of the last steps as fit in this many values.
@@ -381,11 +382,19 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             steps = self.linear_steps
             if steps == "auto":
                 steps = max(1, min(T, _LINEAR_VALUES // D))
-            window = last_window(net_input.X, steps, net_input.lengths)
-            alphas = ALPHAS if self.linear_alpha == "auto" else [self.linear_alpha]
-            coef, intercept, alpha, share = ridge_gcv(window, Y, W, np.asarray(alphas, float))
+            window = last_window(net_input.X, steps, net_input.lengths).astype(np.float64)
+            k = Y.shape[1]
+            if self.linear_alpha == "auto":
+                coef, intercept, alpha, share = ridge_gcv(window, Y, W)
+            else:
+                alpha = float(self.linear_alpha)
+                ridge = Ridge(alpha=alpha).fit(window, Y, sample_weight=W)
+                # Ridge drops the outputs axis of a one-column Y
+                coef, intercept = ridge.coef_.reshape(k, -1).T, ridge.intercept_
+                if n_features:  # the blend below needs the held-out predictions
+                    share = ridge_gcv(window, Y, W, np.array([alpha]))[3]
             self.linear_steps_, self.linear_alpha_ = steps, alpha
-            self._linear_coef, self._linear_intercept = coef, intercept
+            self._linear_coef, self._linear_intercept = coef, np.reshape(intercept, k)
         if not n_features:
             return None
         base, self.random_kernels_, held_out = fit_kernel_base(

@@ -107,6 +107,8 @@ def _decompose(Xw):
     if n_features <= 2 * n_samples:
         U, s, Vt = np.linalg.svd(Xw, full_matrices=False)
         keep = s > (s.max(initial=0.0) * max(Xw.shape) * np.finfo(np.float64).eps)
+        if keep.all():  # as they are: a copy would change how BLAS rounds the products
+            return U, s, Vt.T
         return U[:, keep], s[keep], Vt[keep].T
     eigenvalues, U = np.linalg.eigh(Xw @ Xw.T)
     keep = eigenvalues > eigenvalues.max() * n_features * np.finfo(np.float64).eps

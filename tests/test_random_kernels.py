@@ -248,3 +248,15 @@ def test_regressor_bad_values_are_refused_clearly():
     with pytest.raises(ValueError, match="return_sequences=True"):
         per_step.fit(X, np.repeat(y[:, None], 120, 1))
     assert not hasattr(per_step, "coefs_")  # left as it was
+
+
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")  # Ridge's, at a penalty of 0
+@pytest.mark.parametrize("linear_alpha", [0.0, 3.0])
+def test_regressor_base_blends_with_a_fixed_ridge_penalty(linear_alpha):
+    # 150 steps of one feature: the ridge on the last steps reads 150 values from 40
+    # sequences, so with a penalty of 0 it has no unique solution; the blend's held-out
+    # predictions keep only the directions of nonzero singular value, and stay finite.
+    X, y = bumps(40, 150, 7)
+    model = LSTMRegressor(random_kernels=168, linear_alpha=linear_alpha, **FAST).fit(X, y)
+    assert model.linear_alpha_ == linear_alpha and 0.0 <= model.kernel_weight_ <= 1.0
+    assert np.all(np.isfinite(model.predict(X)))
