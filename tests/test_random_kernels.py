@@ -127,16 +127,16 @@ def model_batch(model, X):
     return validate_sequences(model, X, reset=False)
 
 
-def test_ragged_input_predicts_each_sequence_as_alone():
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_ragged_input_predicts_each_sequence_as_alone(Estimator):
     X, y = shapes(50, 130, 4)
     ragged = [x[: 100 + k % 30] for k, x in enumerate(X)]
-    model = LSTMClassifier(**FAST).fit(ragged, y)
+    model = Estimator(**FAST).fit(ragged, y)
     assert model.random_kernels_ > 0
-    proba = model.predict_proba(ragged)
+    predict = model.predict_proba if Estimator is LSTMClassifier else model.predict
+    pred = predict(ragged)
     for k in (0, 7, 29):
-        np.testing.assert_allclose(
-            proba[k], model.predict_proba([ragged[k]])[0], rtol=1e-5, atol=1e-7
-        )
+        np.testing.assert_allclose(pred[k], predict([ragged[k]])[0], rtol=1e-5, atol=1e-7)
 
 
 def test_bad_values_are_refused_clearly():
@@ -228,16 +228,6 @@ def test_regressor_predictions_are_the_blend_plus_the_weighted_network():
     np.testing.assert_allclose(model.predict(X[:7]), expected, rtol=1e-6)
     alone = LSTMRegressor(random_kernels=840, linear_steps=0, **FAST).fit(X, y)
     assert alone.kernel_weight_ == 1.0 and alone.linear_steps_ == 0
-
-
-def test_regressor_ragged_input_predicts_each_sequence_as_alone():
-    X, y = bumps(50, 130, 5)
-    ragged = [x[: 100 + k % 30] for k, x in enumerate(X)]
-    model = LSTMRegressor(**FAST).fit(ragged, y)
-    assert model.random_kernels_ > 0
-    pred = model.predict(ragged)
-    for k in (0, 7, 29):
-        np.testing.assert_allclose(pred[k], model.predict([ragged[k]])[0], rtol=1e-6)
 
 
 def test_regressor_bad_values_are_refused_clearly():
