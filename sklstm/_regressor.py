@@ -378,23 +378,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             n_features = 0
         share = 0.0
         if not self.return_sequences and self.linear_steps != 0:
-            T, D = net_input.X.shape[1:]
-            steps = self.linear_steps
-            if steps == "auto":
-                steps = max(1, min(T, _LINEAR_VALUES // D))
-            window = last_window(net_input.X, steps, net_input.lengths).astype(np.float64)
-            k = Y.shape[1]
-            if self.linear_alpha == "auto":
-                coef, intercept, alpha, share = ridge_gcv(window, Y, W)
-            else:
-                alpha = float(self.linear_alpha)
-                ridge = Ridge(alpha=alpha).fit(window, Y, sample_weight=W)
-                # Ridge drops the outputs axis of a one-column Y
-                coef, intercept = ridge.coef_.reshape(k, -1).T, ridge.intercept_
-                if n_features:  # the blend below needs the held-out predictions
-                    share = ridge_gcv(window, Y, W, np.array([alpha]))[3]
-            self.linear_steps_, self.linear_alpha_ = steps, alpha
-            self._linear_coef, self._linear_intercept = coef, np.reshape(intercept, k)
+            share = self._fit_window_ridge(net_input, Y, W, held_out=bool(n_features))
         if not n_features:
             return None
         base, self.random_kernels_, held_out = fit_kernel_base(
@@ -409,6 +393,28 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         if self.linear_steps_:
             self.kernel_weight_ = _least_squares_share(held_out - share, Y - share, W)
         return share + self.kernel_weight_ * (held_out - share)
+
+    def _fit_window_ridge(self, net_input, Y, W, held_out):
+        """Fit the ridge on the last steps; its leave-one-out predictions if ``held_out``."""
+        T, D = net_input.X.shape[1:]
+        steps = self.linear_steps
+        if steps == "auto":
+            steps = max(1, min(T, _LINEAR_VALUES // D))
+        window = last_window(net_input.X, steps, net_input.lengths).astype(np.float64)
+        k = Y.shape[1]
+        predictions = None
+        if self.linear_alpha == "auto":
+            coef, intercept, alpha, predictions = ridge_gcv(window, Y, W)
+        else:
+            alpha = float(self.linear_alpha)
+            ridge = Ridge(alpha=alpha).fit(window, Y, sample_weight=W)
+            # Ridge drops the outputs axis of a one-column Y
+            coef, intercept = ridge.coef_.reshape(k, -1).T, ridge.intercept_
+            if held_out:
+                predictions = ridge_gcv(window, Y, W, np.array([alpha]))[3]
+        self.linear_steps_, self.linear_alpha_ = steps, alpha
+        self._linear_coef, self._linear_intercept = coef, np.reshape(intercept, k)
+        return predictions
 
     def _kernel_input(self, batch):
         dtype = self._fitted_architecture["dtype"]
