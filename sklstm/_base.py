@@ -332,16 +332,17 @@ class BaseLSTM(BaseEstimator):
         n_val = int(np.ceil(self.validation_fraction * n))
         train_idx, validation_score, held_out = np.arange(n), None, None
         if (self.early_stopping or self._holds_out) and not incremental and 2 <= n_val < n:
-            train_idx, val_idx = validation_split(
+            split = validation_split(
                 n, n_val, self.validation_fraction, self._random_state, self._stratify_labels(Y)
             )
-            held_out = (take_sequences(batch, val_idx), Y[val_idx], sw[val_idx])
+            # Held-out sequences that all weigh zero cannot score anything: train on all.
+            if np.any(sw[split[1]] > 0):
+                train_idx, val_idx = split
+                held_out = (take_sequences(batch, val_idx), Y[val_idx], sw[val_idx])
+        if held_out is not None and self.early_stopping:
 
             def validation_score(params):
                 return self._score_batch(params, *held_out)
-
-            if not self.early_stopping:
-                validation_score = None
 
         n_train = len(train_idx)
         loop = TrainingLoop(

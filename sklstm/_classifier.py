@@ -139,7 +139,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Hold out ``validation_fraction`` of the data (stratified, when each
         class has two sequences and the share holds every class), stop when its
         accuracy stalls and keep the weights of the best epoch. Skipped when
-        that share is fewer than 2 sequences.
+        that share is fewer than 2 sequences, or all of them have zero
+        ``sample_weight``.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999

@@ -160,7 +160,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         and keep the weights of the best epoch. On by default for regression:
         it keeps the LSTM from fitting noise in what the ridge leaves (see
         the user guide's defaults page). Skipped when ``validation_fraction``
-        of the data is fewer than 2 sequences (R^2 needs two).
+        of the data is fewer than 2 sequences (R^2 needs two), or all of them
+        have zero ``sample_weight``.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999

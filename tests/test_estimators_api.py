@@ -291,6 +291,18 @@ def test_early_stopping_keeps_best_validation_weights():
     assert model.best_loss_ == min(model.loss_curve_)
 
 
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_held_out_sequences_of_zero_weight_leave_early_stopping_off(Estimator):
+    # Only 3 of 40 sequences weigh anything, so the held-out ones may all weigh zero: a
+    # score over them is undefined, and the fit trains on all instead of failing.
+    X, y = regression_data(n=40)
+    y = y if Estimator is LSTMRegressor else y > np.median(y)
+    sw = (np.arange(40) < 3).astype(float)
+    model = Estimator(**WITH_EARLY_STOPPING).fit(X, y, sample_weight=sw)
+    assert model.validation_scores_ == [] and model.n_iter_ == FAST["max_iter"]
+    assert model.network_weight_ == 1.0
+
+
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_classifier_early_stopping_scores_accuracy(return_sequences):
     rng = np.random.RandomState(8)
