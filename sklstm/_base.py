@@ -30,7 +30,12 @@ from ._data import (
     validation_split,
 )
 from ._optimizers import AdamOptimizer, SGDOptimizer
-from ._preprocessing import fit_standardization, network_input, resolve_patch_size
+from ._preprocessing import (
+    fit_standardization,
+    kernel_input,
+    network_input,
+    resolve_patch_size,
+)
 from ._runtime import block_rows, predict_in_blocks
 from ._training import History, TrainingLoop
 from .core import take_sequences
@@ -236,6 +241,11 @@ class BaseLSTM(BaseEstimator):
         """The batch as the network reads it: standardized and grouped into patches."""
         dtype = self._fitted_architecture["dtype"]
         return network_input(batch, self._x_mean, self._x_scale, dtype, self.patch_size_)
+
+    def _kernel_input(self, batch):
+        """The batch as the random kernels read it: standardized, never patched."""
+        dtype = self._fitted_architecture["dtype"]
+        return kernel_input(batch, self._x_mean, self._x_scale, dtype)
 
     def _fit_linear_base(self, batch, net_input, Y, W):
         """Fix, at the first fit, a linear model whose errors the network learns.

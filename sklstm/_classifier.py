@@ -18,7 +18,6 @@ from ._kernel_base import (
     kernel_base_output,
     network_weight,
 )
-from ._preprocessing import kernel_input
 from .core import log_softmax
 
 __all__ = ["LSTMClassifier"]
@@ -414,10 +413,6 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self._kernel_base = base._asdict()
         self.kernel_alpha_, self.kernel_scale_ = base.alpha, base.scale
         return held_out
-
-    def _kernel_input(self, batch):
-        dtype = self._fitted_architecture["dtype"]
-        return kernel_input(batch, self._x_mean, self._x_scale, dtype)
 
     def _linear_base(self, batch, net_input):
         if not self.random_kernels_:

@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseLSTM
 from ._kernel_base import KernelBase, features_wanted, fit_kernel_base, kernel_base_output
-from ._preprocessing import kernel_input
 from ._ridge import ridge_gcv
 from .core import are_sliding_windows, last_window
 
@@ -416,10 +415,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self.linear_steps_, self.linear_alpha_ = steps, alpha
         self._linear_coef, self._linear_intercept = coef, np.reshape(intercept, k)
         return predictions
-
-    def _kernel_input(self, batch):
-        dtype = self._fitted_architecture["dtype"]
-        return kernel_input(batch, self._x_mean, self._x_scale, dtype)
 
     @property
     def _holds_out(self):
