@@ -210,6 +210,8 @@ def random_kernel_base(e, model, x, lengths):
     # In the model's dtype, as in NumPy (ONNX Runtime has these operators in float64 too).
     dtype = np.dtype(model._fitted_architecture["dtype"])
     x = e.op("Cast", x, to=np_dtype_to_tensor_dtype(dtype))
+    limit = np.sqrt(np.finfo(dtype).max)  # as sklstm._preprocessing.kernel_input clips
+    x = e.op("Clip", x, e.const(-limit, dtype), e.const(limit, dtype))
     n_steps = e.dim(x, 1)
     if lengths is not None:
         mask = e.step_mask(lengths, n_steps, "NCT")  # (N, 1, T)

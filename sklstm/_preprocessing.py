@@ -65,7 +65,13 @@ def fit_standardization(batch, sw, standardize):
 
 
 def network_input(batch, mean, scale, dtype, patch_size):
-    """The batch as the network reads it: standardized, in ``dtype``, grouped into patches."""
+    """The batch as the network reads it: :func:`kernel_input`, grouped into patches."""
+    X = kernel_input(batch, mean, scale, dtype)
+    return Sequences(*join_steps(X, patch_size, batch.lengths))
+
+
+def kernel_input(batch, mean, scale, dtype):
+    """The sequences standardized, in ``dtype``, clipped; what the random kernels read."""
     X = batch.X
     if mean is not None:
         X = (X - mean) / scale
@@ -73,15 +79,8 @@ def network_input(batch, mean, scale, dtype, patch_size):
     with np.errstate(over="ignore"):
         X = X.astype(dtype)  # a copy, clipped in place below
     # Past sqrt(max) a value saturates every gate anyway; clipping there keeps the
-    # products finite (in float32, 1e39 is already inf) and never adds inf to -inf.
+    # products (and the kernels' sums) finite (in float32, 1e39 is already inf) and
+    # never adds inf to -inf.
     limit = np.sqrt(np.finfo(dtype).max)
     np.clip(X, -limit, limit, out=X)
-    return Sequences(*join_steps(X, patch_size, batch.lengths))
-
-
-def kernel_input(batch, mean, scale, dtype):
-    """The sequences the random kernels read: standardized, in ``dtype``, never patched."""
-    X = batch.X
-    if mean is not None:
-        X = (X - mean) / scale
-    return X.astype(dtype)
+    return X
