@@ -29,6 +29,31 @@ def _least_squares_share(part, target, sample_weight):
     return float(np.clip(np.sum(w * part * target) / size, 0.0, 1.0)) if size > 0 else 0.0
 
 
+# The network's share must be about two standard errors from zero to stay: F, its squared
+# t-statistic, is at least this.
+_EVIDENCE = 4.0
+
+
+def _held_out_share(part, target, sample_weight):
+    """The least-squares share of ``part`` in ``target``, shrunk by the evidence for it.
+
+    A few held-out windows that favour the network by chance (they also chose its epoch)
+    would keep noise in the predictions. With F = (fall in squared error) / (residual
+    variance), weights read as counts, the share is scaled by ``1 - _EVIDENCE / F``, and
+    is 0 where that is negative.
+    """
+    share = _least_squares_share(part, target, sample_weight)
+    w = sample_weight[:, None]
+    n = np.sum(w) * target.shape[1]
+    rest = np.sum(w * (target - share * part) ** 2)
+    gain = np.sum(w * target * target) - rest
+    if share == 0.0 or n <= 1.0 or gain <= 0.0:
+        return 0.0
+    if rest == 0.0:
+        return share
+    return share * max(0.0, 1.0 - _EVIDENCE * float(rest) / (float(gain) * (n - 1.0)))
+
+
 class LSTMRegressor(RegressorMixin, BaseLSTM):
     """Recurrent (LSTM) regressor for sequences.
 
@@ -202,9 +227,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     network_weight_ : float
         Share of the LSTM in the predictions, in [0, 1]: with early stopping
         (or a random-kernel base), the weight that best fits (least squares)
-        what the linear part leaves of the held-out sequences' targets; 0.0
-        makes the predictions the linear part's. 1.0 without early stopping or
-        without a linear part.
+        what the linear part leaves of the held-out sequences' targets, shrunk
+        by ``1 - 4 / F`` where F, the squared error it saves over the residual
+        variance, is its squared t-statistic; 0.0 (the predictions are the
+        linear part's) when F < 4, that is when the held-out sequences (sample
+        weights read as counts) cannot tell its help from chance. 1.0 without
+        early stopping or without a linear part.
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
@@ -421,14 +449,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         return bool(self.random_kernels_)
 
     def _after_training(self, held_out):
-        # Predictions are the linear part plus the network's output times the weight
-        # that fits the held-out sequences' residuals best (least squares), within [0, 1].
+        # Predictions are the linear part plus the network's output times its least-squares
+        # weight on the held-out sequences' residuals, as far as they show it is no chance.
         self.network_weight_ = 1.0
         if held_out is None or not (self.linear_steps_ or self.random_kernels_):
             return
         batch, Y, sw = held_out
         out = self._forward(batch, self.coefs_).astype(np.float64)
-        self.network_weight_ = _least_squares_share(out, Y, sw)
+        self.network_weight_ = _held_out_share(out, Y, sw)
 
     @property
     def _network_weight(self):

@@ -6,6 +6,7 @@ from sklearn.base import clone
 from sklearn.linear_model import Ridge
 
 from sklstm import LSTMRegressor
+from sklstm._regressor import _held_out_share, _least_squares_share
 from sklstm._ridge import ALPHAS, ridge_gcv
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
@@ -118,3 +119,39 @@ def test_network_is_kept_when_it_helps():
         ridge_alone.predict(X) + model.network_weight_ * (full.predict(X) - ridge_alone.predict(X)),
         rtol=1e-6, atol=1e-9,
     )  # fmt: skip
+
+
+def test_held_out_share_drops_a_chance_fit_and_shrinks_by_the_evidence():
+    rng = np.random.RandomState(3)
+    target = rng.standard_normal((12, 1))
+    w = np.ones(12)
+    # A network output unrelated to the target: least squares still gives it a share,
+    # which a dozen held-out rows cannot tell from chance.
+    noise = rng.standard_normal((12, 1))
+    assert _least_squares_share(noise, target, w) > 0.0
+    assert _held_out_share(noise, target, w) == 0.0
+    # F = fall in squared error over the residual variance (n - 1 degrees of freedom);
+    # the share is scaled by 1 - 4 / F.
+    part = target + 0.5 * rng.standard_normal((12, 1))
+    share = _least_squares_share(part, target, w)
+    rest = np.sum((target - share * part) ** 2)
+    F = (np.sum(target**2) - rest) / (rest / 11)
+    assert F > 4
+    np.testing.assert_allclose(_held_out_share(part, target, w), share * (1 - 4 / F))
+    # A part that explains the target exactly keeps its whole share.
+    assert _held_out_share(target, target, w) == 1.0
+
+
+def test_held_out_share_reads_weights_as_counts():
+    rng = np.random.RandomState(4)
+    part = rng.standard_normal((20, 2))
+    target = 0.6 * part + rng.standard_normal((20, 2))
+    w = rng.randint(1, 4, 20).astype(float)
+    repeated = np.repeat(np.arange(20), w.astype(int))
+    weighted = _held_out_share(part, target, w)
+    assert 0.0 < weighted < _least_squares_share(part, target, w)
+    np.testing.assert_allclose(
+        weighted, _held_out_share(part[repeated], target[repeated], np.ones(len(repeated)))
+    )
+    # Held-out weights summing to one or less carry no evidence: the network is dropped.
+    assert _held_out_share(part, target, w / w.sum()) == 0.0
