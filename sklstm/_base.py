@@ -128,7 +128,10 @@ class BaseLSTM(BaseEstimator):
             step: ``(n_samples, n_timesteps[, n_outputs])`` or, for a list X,
             a list of per-sequence arrays.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence in the loss.
+            Weight of each sequence in the loss. Where the fit chooses from the
+            data (the ridge's penalty, the random-kernel base, the LSTM's held-out
+            weight), weights are read as counts, a weight of 2 being the sequence
+            given twice, and must then sum to at least 2.
 
         Returns
         -------

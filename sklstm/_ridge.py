@@ -24,6 +24,16 @@ __all__ = ["ALPHAS", "ridge_gcv"]
 # Penalties tried, on standardized inputs and targets: from almost none to strong shrinkage.
 ALPHAS = np.logspace(-3, 4, 36)
 
+# Weights are counts here: weights normalised to sum to 1 would leave GCV no degrees of
+# freedom for any penalty, and every fit would silently take the strongest.
+_TOO_FEW = (
+    "sample_weight sums to {:.3g}: sklstm reads sample weights as counts (a weight of 2 is a "
+    "sequence given twice), and a ridge penalty chosen from the data (LSTMRegressor's "
+    "linear_alpha='auto', or the random-kernel base of either estimator) needs at least 2 "
+    "sequences' worth. Scale the weights up (for example to a mean of 1), or fix "
+    "linear_alpha and set random_kernels=0."
+)
+
 
 def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
     """Fit a weighted ridge regression with the penalty of lowest GCV.
@@ -35,7 +45,8 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
     Y : ndarray, shape (n_samples, n_outputs)
         Targets; one penalty serves all outputs (their residual sums add up).
     sample_weight : ndarray, shape (n_samples,)
-        Non-negative weights, read as counts.
+        Non-negative weights, read as counts; with two or more positive, their sum must
+        be at least 2 (else ``ValueError``).
     alphas : ndarray, default=ALPHAS
         Penalties to try.
     held_out_loss : callable or None, default=None
@@ -60,6 +71,8 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
     Y = np.asarray(Y, dtype=np.float64)
     w = np.asarray(sample_weight, dtype=np.float64)
     n = w.sum()
+    if n < 2.0 and np.count_nonzero(w) > 1:
+        raise ValueError(_TOO_FEW.format(n))
     x_mean = w @ X / n
     y_mean = w @ Y / n
     root_w = np.sqrt(w)[:, None]

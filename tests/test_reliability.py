@@ -70,6 +70,12 @@ BAD_INPUTS = [
      "sums to zero"),
     ("sample_weight shape", LSTMRegressor(), "fit", (X3, Y, np.ones(3)), ValueError,
      "sample_weight has shape"),
+    # Weights are counts where a penalty is chosen from the data: weights summing to 1
+    # would leave no degrees of freedom, and the strongest penalty would silently win.
+    ("normalised sample_weight", LSTMRegressor(), "fit", (X3, Y, np.full(20, 0.05)),
+     ValueError, "reads sample weights as counts"),
+    ("normalised sample_weight, kernel base", LSTMClassifier(random_kernels=84), "fit",
+     (X3, LABELS, np.full(20, 0.05)), ValueError, "Scale the weights up"),
     ("per-step y shape", LSTMRegressor(return_sequences=True), "fit", (X3, Y), ValueError,
      "return_sequences=True"),
     ("per-step y too short", LSTMRegressor(return_sequences=True), "fit",

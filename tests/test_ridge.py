@@ -155,3 +155,18 @@ def test_held_out_share_reads_weights_as_counts():
     )
     # Held-out weights summing to one or less carry no evidence: the network is dropped.
     assert _held_out_share(part, target, w / w.sum()) == 0.0
+
+
+def test_weights_below_two_counts_are_rejected_only_where_a_penalty_is_chosen():
+    X, Y, _ = problem()
+    with pytest.raises(ValueError, match="sums to 0.4"):
+        ridge_gcv(X, Y, np.full(40, 0.01))
+    # One sequence, or two sequences' worth spread thin, still choose.
+    assert ridge_gcv(X[:1], Y[:1], np.ones(1))[2] in ALPHAS
+    assert ridge_gcv(X, Y, np.full(40, 0.05))[2] in ALPHAS
+    # The way out the message gives: a fixed penalty and no random-kernel base.
+    rng = np.random.RandomState(0)
+    Xs = rng.standard_normal((30, 5, 1))
+    fixed = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=2, linear_alpha=1.0)
+    fixed.fit(Xs, Xs[:, -1, 0], sample_weight=np.full(30, 1 / 30))
+    assert fixed.linear_alpha_ == 1.0
