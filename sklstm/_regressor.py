@@ -183,7 +183,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Hold out ``validation_fraction`` of the data, stop when its score stalls
         and keep the weights of the best epoch. On by default for regression:
         it keeps the LSTM from fitting noise in what the ridge leaves (see
-        the user guide's defaults page). Skipped when ``validation_fraction``
+        the user guide's defaults page). The held-out sequences also weigh the
+        LSTM (``network_weight_``): on small sets it is often dropped, which
+        ``early_stopping=False`` prevents (without a random-kernel base, which
+        holds sequences out itself). Skipped when ``validation_fraction``
         of the data is fewer than 2 sequences (R^2 needs two), or all of them
         have zero ``sample_weight``.
     validation_fraction : float, default=0.1
