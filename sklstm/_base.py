@@ -131,7 +131,8 @@ class BaseLSTM(BaseEstimator):
             Weight of each sequence in the loss. Where the fit chooses from the
             data (the ridge's penalty, the random-kernel base, the LSTM's held-out
             weight), weights are read as counts, a weight of 2 being the sequence
-            given twice, and must then sum to at least 2.
+            given twice; a penalty chosen from the data needs them to sum to at
+            least 2.
 
         Returns
         -------
