@@ -8,7 +8,13 @@ from sklearn.preprocessing import StandardScaler
 from ._data import step_counts
 from .core import Sequences, join_steps
 
-__all__ = ["fit_standardization", "kernel_input", "network_input", "resolve_patch_size"]
+__all__ = [
+    "fit_standardization",
+    "kernel_input",
+    "network_input",
+    "resolve_patch_size",
+    "standard_scale",
+]
 
 # patch_size='auto' groups steps so that the longest training sequence becomes at most
 # this many steps (chosen in benchmarks/defaults_study.py).
@@ -38,6 +44,23 @@ def resolve_patch_size(arch, n_timesteps):
     return patch_size
 
 
+def standard_scale(values, sample_weight, name):
+    """Weighted mean and scale of each column of ``values`` (StandardScaler's).
+
+    Raises ValueError where a column's variance overflows float64 (values of about 1e154
+    and beyond), which would otherwise scale it to zeros or NaN without a word.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # the overflow is reported below
+        scaler = StandardScaler().fit(values, sample_weight=sample_weight)
+    if not np.all(np.isfinite(scaler.var_)):
+        raise ValueError(
+            f"{name} has values too large to standardize (largest magnitude "
+            f"{np.max(np.abs(values)):.3g}): their variance overflows float64. Divide {name} "
+            "by a constant (for example its largest magnitude) before fitting."
+        )
+    return scaler.mean_, scaler.scale_
+
+
 def fit_standardization(batch, sw, standardize):
     """Mean and scale of each feature over the real steps, weighted; (None, None) if off.
 
@@ -50,8 +73,7 @@ def fit_standardization(batch, sw, standardize):
     else:
         X_real = batch.X[np.arange(T) < counts[:, None]]
     if standardize:
-        scaler = StandardScaler().fit(X_real, sample_weight=np.repeat(sw, counts))
-        return scaler.mean_, scaler.scale_
+        return standard_scale(X_real, np.repeat(sw, counts), "X")
     magnitude = np.sqrt(np.mean(X_real**2, axis=0)).max()
     if magnitude > _LARGE_INPUT:
         warnings.warn(

@@ -6,12 +6,12 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseLSTM
 from ._kernel_base import KernelBase, features_wanted, fit_kernel_base, kernel_base_output
+from ._preprocessing import standard_scale
 from ._ridge import ridge_gcv
 from .core import are_sliding_windows, last_window
 
@@ -398,8 +398,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             self._y_mean = self._y_scale = None
             return
         k = Y.shape[-1]
-        scaler = StandardScaler().fit(Y.reshape(-1, k), sample_weight=W.ravel())
-        self._y_mean, self._y_scale = scaler.mean_, scaler.scale_
+        self._y_mean, self._y_scale = standard_scale(Y.reshape(-1, k), W.ravel(), "y")
 
     def _fit_linear_base(self, batch, net_input, Y, W):
         self.linear_steps_, self.linear_alpha_ = 0, None

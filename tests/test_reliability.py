@@ -51,6 +51,13 @@ BAD_INPUTS = [
      ValueError, "could not convert"),
     ("object X", LSTMRegressor(), "fit", (np.array([[{}, 1], [2, 3]], dtype=object), [1, 2]),
      TypeError, "float"),
+    # Beyond about 1e154 a variance overflows: standardizing would zero X (or y) silently.
+    ("X too large to standardize", LSTMRegressor(), "fit", (X3 * 1e160, Y), ValueError,
+     "Divide X by a constant"),
+    ("X too large, classifier", LSTMClassifier(), "fit", (X3 * 1e160, LABELS), ValueError,
+     "too large to standardize"),
+    ("y too large to standardize", LSTMRegressor(), "fit", (X3, Y * 1e160), ValueError,
+     "Divide y by a constant"),
     ("X/y length mismatch", LSTMRegressor(), "fit", (X3, Y[:-1]), ValueError, "match X"),
     ("ragged feature counts", LSTMRegressor(), "fit",
      ([np.zeros((3, 2)), np.zeros((4, 3))], [1.0, 2.0]), ValueError, "different numbers"),
