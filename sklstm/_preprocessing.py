@@ -48,7 +48,7 @@ def standard_scale(values, sample_weight, name):
     """Weighted mean and scale of each column of ``values`` (StandardScaler's).
 
     Raises ValueError where a column's variance overflows float64 (values of about 1e154
-    and beyond), which would otherwise scale it to zeros or NaN without a word.
+    and beyond): StandardScaler would give it a scale of 1, leaving it unscaled.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # the overflow is reported below
         scaler = StandardScaler().fit(values, sample_weight=sample_weight)

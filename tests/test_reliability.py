@@ -51,7 +51,7 @@ BAD_INPUTS = [
      ValueError, "could not convert"),
     ("object X", LSTMRegressor(), "fit", (np.array([[{}, 1], [2, 3]], dtype=object), [1, 2]),
      TypeError, "float"),
-    # Beyond about 1e154 a variance overflows: standardizing would zero X (or y) silently.
+    # Beyond about 1e154 a variance overflows: StandardScaler would leave X (or y) unscaled.
     ("X too large to standardize", LSTMRegressor(), "fit", (X3 * 1e160, Y), ValueError,
      "Divide X by a constant"),
     ("X too large, classifier", LSTMClassifier(), "fit", (X3 * 1e160, LABELS), ValueError,
