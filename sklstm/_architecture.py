@@ -67,11 +67,19 @@ def describe(estimator):
         )
     return Architecture(
         _positive_ints(estimator.hidden_layer_sizes, "hidden_layer_sizes"),
-        estimator.bidirectional, estimator.pooling, estimator.return_sequences,
-        estimator.patch_size, estimator.standardize, np.dtype(estimator.dtype).name,
-        getattr(estimator, "linear_steps", None), getattr(estimator, "linear_alpha", None),
-        filters, kernels if filters else (), pool, getattr(estimator, "random_kernels", None),
-    )  # fmt: skip
+        estimator.bidirectional,
+        estimator.pooling,
+        estimator.return_sequences,
+        estimator.patch_size,
+        estimator.standardize,
+        np.dtype(estimator.dtype).name,
+        getattr(estimator, "linear_steps", None),
+        getattr(estimator, "linear_alpha", None),
+        filters,
+        kernels if filters else (),
+        pool,
+        getattr(estimator, "random_kernels", None),
+    )
 
 
 def build_network(arch, n_outputs, dropout):

@@ -8,16 +8,15 @@ predict.
 
 import copy
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._architecture import Architecture, build_network, describe
+from ._composite import Composite, NetworkPart, describe_blend
 from ._data import (
     check_sample_weight,
     is_ragged,
@@ -29,17 +28,12 @@ from ._data import (
     validate_sequences,
     validation_split,
 )
-from ._optimizers import AdamOptimizer, SGDOptimizer
-from ._preprocessing import (
-    fit_standardization,
-    kernel_input,
-    network_input,
-    resolve_patch_size,
-)
+from ._optimizers import make_optimizer
+from ._parameters import PARAMETER_CONSTRAINTS
+from ._preprocessing import ModelInputs, fit_standardization, resolve_patch_size
 from ._runtime import block_rows, predict_in_blocks
 from ._training import History, TrainingLoop
 from .core import take_sequences
-from .core._pooling import POOLINGS
 
 _ARCHITECTURE_CHANGED = (
     "hidden_layer_sizes, bidirectional, pooling, return_sequences, patch_size, standardize, "
@@ -49,62 +43,33 @@ _ARCHITECTURE_CHANGED = (
 )
 
 # What the training loop records (History), and where the estimator keeps it.
+# Beside closed-form parts, the network's training stops when no epoch has given it weight
+# on the held-out sequences and its loss there has not fallen for this many epochs.
+_DROP_AFTER = 5
 _HISTORY_ATTRIBUTES = {
-    "n_iter": "n_iter_", "t": "t_", "loss_curve": "loss_curve_", "best_loss": "best_loss_",
+    "n_iter": "n_iter_",
+    "t": "t_",
+    "loss_curve": "loss_curve_",
+    "best_loss": "best_loss_",
     "validation_scores": "validation_scores_",
     "best_validation_score": "best_validation_score_",
     "no_improvement_count": "_no_improvement_count",
-}  # fmt: skip
-
-# The parameters both estimators take, declared as scikit-learn validates them.
-_PARAMETER_CONSTRAINTS = {
-    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "bidirectional": ["boolean"],
-    "pooling": [StrOptions(set(POOLINGS))],
-    "return_sequences": ["boolean"],
-    "dropout": [Interval(Real, 0, 1, closed="left")],
-    "features_per_step": [Interval(Integral, 1, None, closed="left")],
-    "newest_first": ["boolean"],
-    "patch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "standardize": ["boolean"],
-    "dtype": [StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64})],
-    "solver": [StrOptions({"adam", "sgd"})],
-    "alpha": [Interval(Real, 0, None, closed="left")],
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-    "power_t": [Interval(Real, 0, None, closed="left")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "shuffle": ["boolean"],
-    "random_state": ["random_state"],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "verbose": ["verbose"],
-    "warm_start": ["boolean"],
-    "momentum": [Interval(Real, 0, 1, closed="both")],
-    "nesterovs_momentum": ["boolean"],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "beta_1": [Interval(Real, 0, 1, closed="left")],
-    "beta_2": [Interval(Real, 0, 1, closed="left")],
-    "epsilon": [Interval(Real, 0, None, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-    "conv_filters": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "conv_kernel_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "conv_pool_size": [Interval(Integral, 1, None, closed="left")],
 }
+
+
+def _store_parameters(estimator, params):
+    """Store each parameter as given. Each estimator declares its parameters with their
+    defaults in its own ``__init__`` (where scikit-learn reads their names) and passes its
+    ``locals()`` here."""
+    for name, value in params.items():
+        if name != "self":
+            setattr(estimator, name, value)
 
 
 class BaseLSTM(BaseEstimator):
     """Base class of the LSTM estimators; use LSTMRegressor or LSTMClassifier."""
 
-    _parameter_constraints: dict = _PARAMETER_CONSTRAINTS
-
-    def __init__(self, **params):
-        # Each estimator declares its parameters with their defaults in its own __init__
-        # (where scikit-learn reads their names); here each is stored as given.
-        for name, value in params.items():
-            setattr(self, name, value)
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -189,7 +154,7 @@ class BaseLSTM(BaseEstimator):
         return self._score_metric(y_real, self._decode(real_steps(raw, batch)), sw)
 
     # ---------------------------------------------------------------- fitting
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
         # Whatever goes wrong (bad input found late, divergence, an error raised
         # by a callback), the estimator is left exactly as it was before the call.
         saved = copy.deepcopy(self.__dict__)
@@ -198,7 +163,7 @@ class BaseLSTM(BaseEstimator):
             if not first and describe(self) != self._architecture:
                 raise ValueError(_ARCHITECTURE_CHANGED)
             batch = validate_sequences(self, X, reset=first)
-            Y, W, sw = self._training_targets(y, batch, sample_weight, first)
+            Y, W, sw = self._training_targets(y, batch, sample_weight, first, classes)
             if first:
                 # Kept as a plain dict (as is the optimiser's state), so that a fitted
                 # model holds no sklstm type but the estimator: skops then needs to be
@@ -207,18 +172,25 @@ class BaseLSTM(BaseEstimator):
                 self.patch_size_ = resolve_patch_size(self._architecture, batch.X.shape[1])
                 self._x_mean, self._x_scale = fit_standardization(batch, sw, self.standardize)
                 self._fit_target_transform(Y, W)
-            net_input = self._network_input(batch)
-            dtype = net_input.X.dtype
+            inputs = self._inputs(batch)
+            dtype = inputs.network.X.dtype
             Y, W = self._scale_targets(Y).astype(dtype), W.astype(dtype)
-            share = None
             if first:
-                share = self._fit_linear_base(batch, net_input, Y, W)
-                self._initialize(net_input.X.shape[2], Y.shape[-1])
-            if share is None:
-                share = self._linear_base(batch, net_input)
-            # The network learns what the linear base leaves.
-            Y = self._network_targets(Y, share).astype(dtype)
-            self._train(net_input, Y, W, sw, incremental)
+                composite = Composite.plan(
+                    self._link,
+                    batch,
+                    return_sequences=self.return_sequences,
+                    random_state=check_random_state(self.random_state),
+                    **self._base_settings(),
+                )
+                base = composite.fit_bases(inputs, Y, W)
+                self._composite, self.blend_weights_ = composite.state, composite.weights
+                vars(self).update(composite.attributes())
+                self._initialize(inputs.network.X.shape[2], Y.shape[-1])
+            else:
+                composite = self._composite_model()
+                base = composite.base_output(inputs)
+            self._train(inputs.network, Y, W, sw, composite, base, incremental)
         except BaseException:
             # Ctrl-C inside the epoch loop is handled there (training stops, the
             # model is kept); one that arrives here came before any update.
@@ -237,50 +209,38 @@ class BaseLSTM(BaseEstimator):
         """Whether the fitted network predicts at every step."""
         return self._fitted_architecture["return_sequences"]
 
+    @property
+    def network_weight_(self):
+        """The LSTM's weight in the predictions, ``blend_weights_["lstm"]``."""
+        return self.blend_weights_["lstm"]
+
     def _network(self):
         """The network the fitted architecture describes, as a list of layers."""
         return build_network(self._architecture, self.n_outputs_, self.dropout)
 
-    def _network_input(self, batch):
-        """The batch as the network reads it: standardized and grouped into patches."""
+    def _inputs(self, batch):
+        """The batch as the model's parts read it (standardized; patched for the network)."""
         dtype = self._fitted_architecture["dtype"]
-        return network_input(batch, self._x_mean, self._x_scale, dtype, self.patch_size_)
+        return ModelInputs(batch, self._x_mean, self._x_scale, dtype, self.patch_size_)
 
-    def _kernel_input(self, batch):
-        """The batch as the random kernels read it: standardized, never patched."""
-        dtype = self._fitted_architecture["dtype"]
-        return kernel_input(batch, self._x_mean, self._x_scale, dtype)
+    def _composite_model(self):
+        """The fitted composite: the closed-form parts and the blend's weights."""
+        return Composite.from_state(self._composite, self.blend_weights_)
 
-    def _fit_linear_base(self, batch, net_input, Y, W):
-        """Fix, at the first fit, a linear model whose errors the network learns.
-
-        Returns the model's share of the training outputs when it differs from what
-        :meth:`_linear_base` gives (held-out predictions), else None.
-        """
-
-    def _linear_base(self, batch, net_input):
-        """The linear model's share of the network-scale output; none without one."""
-        return 0.0
-
-    def _network_targets(self, Y, share):
-        """What the network is trained on, given the linear model's share of the outputs."""
-        return Y - share
+    def _network_part(self, params):
+        """The network with ``params``, as a part of the composite."""
+        return NetworkPart(
+            lambda inputs: self._forward(inputs.network, params),
+            lambda e, inputs: self._network().to_onnx(e, params, inputs.network),
+        )
 
     def _fit_target_transform(self, Y, W):
         """Fix how targets are scaled for the network; only the regressor scales them."""
 
-    def _after_training(self, held_out):
-        """Look at the held-out ``(batch, Y, sw)`` (None without early stopping) after training."""
-
-    # The share of the network's outputs in predictions (the regressor may drop it).
-    _network_weight = 1.0
-    # Whether sequences are held out (to weigh the network) even without early stopping.
-    _holds_out = False
-
     def _scale_targets(self, Y):
         return Y
 
-    def _training_targets(self, y, batch, sample_weight, first):
+    def _training_targets(self, y, batch, sample_weight, first, classes):
         """Encode y as float arrays and weights aligned with the padded batch.
 
         Returns ``Y (N, k)`` or ``(N, T, k)``, loss weights ``W (N,)`` or ``(N, T)``
@@ -293,11 +253,12 @@ class BaseLSTM(BaseEstimator):
             )
         sw = check_sample_weight(sample_weight, N)
         if not self.return_sequences:
-            Y = self._encode(self._validate_y(y, N), first)
+            Y = self._encode(self._validate_y(y, N), first, classes)
             factor = self._target_weights(Y)
             return Y, sw if factor is None else sw * factor, sw
         y_real = validate_sequence_targets(y, batch, numeric=self._numeric_targets)
-        Y_real = self._encode(self._validate_y(y_real, len(y_real), per_step=True), first)
+        y_real = self._validate_y(y_real, len(y_real), per_step=True)
+        Y_real = self._encode(y_real, first, classes)
         Y, real = pad_steps(Y_real, batch)
         W = sw[:, None] * real
         factor = self._target_weights(Y_real)
@@ -311,10 +272,13 @@ class BaseLSTM(BaseEstimator):
         self.coefs_ = self._network().init_params(
             n_features, self._random_state, self._fitted_architecture["dtype"]
         )
-        self._publish(History(
-            validation_scores=[] if self.early_stopping else None,
-            best_validation_score=-np.inf if self.early_stopping else None,
-        ))  # fmt: skip
+        stopping = self.early_stopping
+        self._publish(
+            History(
+                validation_scores=[] if stopping else None,
+                best_validation_score=-np.inf if stopping else None,
+            )
+        )
         self._optimizer_state = None
 
     def _publish(self, history):
@@ -322,58 +286,47 @@ class BaseLSTM(BaseEstimator):
         for field, attribute in _HISTORY_ATTRIBUTES.items():
             setattr(self, attribute, getattr(history, field))
 
-    def _make_optimizer(self, params, incremental):
-        """A new optimiser, or for ``incremental`` the one that made the last update."""
-        if self.solver == "adam":
-            optimizer = AdamOptimizer(
-                params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon,
-                "adaptive" if self.learning_rate == "adaptive" else "constant",
-            )  # fmt: skip
-        else:
-            optimizer = SGDOptimizer(
-                params, self.learning_rate_init, self.learning_rate, self.momentum,
-                self.nesterovs_momentum, self.power_t,
-            )  # fmt: skip
-        if incremental and self._optimizer_state is not None:
-            vars(optimizer).update(self._optimizer_state)
-        return optimizer
-
-    def _train(self, batch, Y, W, sw, incremental):
-        optimizer = self._make_optimizer(self.coefs_, incremental)
-        # A validation score needs 2 held-out sequences (R^2 is undefined for one) and a
-        # sequence left to train on; train_test_split holds out ceil(fraction * n).
-        n = len(batch.X)
-        n_val = int(np.ceil(self.validation_fraction * n))
-        train_idx, validation_score, held_out = np.arange(n), None, None
-        if (self.early_stopping or self._holds_out) and not incremental and 2 <= n_val < n:
-            split = validation_split(
-                n, n_val, self.validation_fraction, self._random_state, self._stratify_labels(Y)
-            )
-            # Held-out sequences that all weigh zero cannot score anything: train on all.
-            if np.any(sw[split[1]] > 0):
-                train_idx, val_idx = split
-                held_out = (take_sequences(batch, val_idx), Y[val_idx], sw[val_idx])
-        if held_out is not None and self.early_stopping:
-
-            def validation_score(params):
-                return self._score_batch(params, *held_out)
-
-        n_train = len(train_idx)
+    def _train(self, batch, Y, W, sw, composite, base, incremental):
+        targets, offset = composite.network_training(Y, base)
+        dtype = batch.X.dtype
+        targets = targets.astype(dtype)
+        offset = None if offset is None else offset.astype(dtype)
+        train_idx, val_idx = _hold_out(self, batch, Y, sw, composite, incremental)
+        check = None
+        if val_idx is not None:
+            held_out = take_sequences(batch, val_idx)
+            check = _HeldOut(self, composite, held_out, val_idx, Y, targets, offset, base, W, sw)
         loop = TrainingLoop(
-            self._network(), self._loss, optimizer, alpha=self.alpha,
-            batch_size=min(32, n_train) if self.batch_size == "auto" else self.batch_size,
-            shuffle=self.shuffle, max_grad_norm=self.max_grad_norm, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-        )  # fmt: skip
+            self._network(),
+            self._loss,
+            make_optimizer(self, self.coefs_, self._optimizer_state if incremental else None),
+            alpha=self.alpha,
+            batch_size=min(32, len(train_idx)) if self.batch_size == "auto" else self.batch_size,
+            shuffle=self.shuffle,
+            max_grad_norm=self.max_grad_norm,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+            early_stopping=check is not None and self.early_stopping,
+            drop_unhelpful=_DROP_AFTER if check is not None and composite.parts else None,
+        )
         history = History(**{f: getattr(self, a) for f, a in _HISTORY_ATTRIBUTES.items()})
-        self.coefs_, reason = loop.run(
-            self.coefs_, (batch, Y, W, sw, train_idx), history, self._random_state,
-            1 if incremental else self.max_iter, validation_score,
-        )  # fmt: skip
+        self.coefs_, weight, reason = loop.run(
+            self.coefs_,
+            (batch, targets, offset, W, sw, train_idx),
+            history,
+            self._random_state,
+            1 if incremental else self.max_iter,
+            check,
+        )
         self._publish(history)
         # The optimiser's state (moments, step count, rate) as a dict of plain values.
-        self._optimizer_state = vars(optimizer)
-        self._after_training(held_out)
+        self._optimizer_state = vars(loop.optimizer)
+        if check is not None and composite.parts and weight is None:
+            weight = check(self.coefs_)[1]  # interrupted before the first epoch ended
+        self.blend_weights_ = {**composite.weights, "lstm": 1.0 if weight is None else weight}
+        if self.verbose:
+            print("Blend:", describe_blend(self.blend_weights_, reason))
         if reason == "interrupted":
             warnings.warn(
                 f"Training interrupted by user after {self.n_iter_} complete epochs.",
@@ -388,13 +341,12 @@ class BaseLSTM(BaseEstimator):
 
     # ------------------------------------------------------------- prediction
     def _raw_predict(self, X):
-        """Network outputs for X: ``(N, k)`` or ``(N, T, k)``, with the batch read from X."""
+        """The model's raw outputs for X: ``(N, k)`` or ``(N, T, k)``, with the batch."""
         check_is_fitted(self)
         batch = validate_sequences(self, X, reset=False)
-        net_input = self._network_input(batch)
-        weight = self._network_weight
-        network = weight * self._forward(net_input, self.coefs_) if weight else 0.0
-        return network + self._linear_base(batch, net_input), batch, is_ragged(X)
+        inputs = self._inputs(batch)
+        raw = self._composite_model().predict(inputs, self._network_part(self.coefs_))
+        return raw, batch, is_ragged(X)
 
     def _predict_block_rows(self):
         """Sequences per prediction block: fixed by the architecture, never by the data."""
@@ -411,12 +363,8 @@ class BaseLSTM(BaseEstimator):
             )
         return raw
 
-    def _score_batch(self, params, batch, Y, sw):
-        """Validation score on an encoded batch (R^2 or accuracy), per real step if needed."""
-        return self._score_outputs(self._forward(batch, params), batch, Y, sw)
-
     def _score_outputs(self, raw, batch, Y, sw):
-        """Score of network outputs ``raw`` against encoded targets ``Y``."""
+        """Score of raw outputs against encoded targets ``Y``, per real step if needed."""
         if self._per_step:
             raw, Y = real_steps(raw, batch), real_steps(Y, batch)
             sw = np.repeat(sw, step_counts(batch))
@@ -425,3 +373,53 @@ class BaseLSTM(BaseEstimator):
     def _split_steps(self, pred, batch, ragged):
         """Per-step predictions of a list X back into a list of per-sequence arrays."""
         return split_steps(pred, batch) if self._per_step and ragged else pred
+
+
+def _hold_out(estimator, batch, Y, sw, composite, incremental):
+    """Rows to train on, and the held-out rows' indices (None: none held out).
+
+    Sequences are held out for early stopping, and to weigh the network beside the
+    random-kernel ridge (with the ridge on the last steps alone, early stopping's held-out
+    sequences weigh it). A validation score needs 2 of them (R^2 is undefined for one) and
+    a sequence left to train on; train_test_split holds out ceil(fraction * n).
+    """
+    n = len(batch.X)
+    n_val = int(np.ceil(estimator.validation_fraction * n))
+    wanted = estimator.early_stopping or composite.holds_out
+    if not wanted or incremental or not 2 <= n_val < n:
+        return np.arange(n), None
+    labels = estimator._stratify_labels(Y)
+    fraction, rng = estimator.validation_fraction, estimator._random_state
+    split = validation_split(n, n_val, fraction, rng, labels)
+    # Held-out sequences that all weigh zero cannot score anything: train on all.
+    return split if np.any(sw[split[1]] > 0) else (np.arange(n), None)
+
+
+class _HeldOut:
+    """The held-out sequences, scored after each epoch with the whole model.
+
+    Calling it with the network's parameters gives the whole model's score on them (R^2 or
+    accuracy), the network's weight beside the closed-form parts (None without parts), and
+    the network's loss there at full weight (what training lowers on the other sequences).
+    """
+
+    def __init__(self, estimator, composite, batch, idx, Y, targets, offset, base, W, sw):
+        self.estimator, self.composite, self.batch = estimator, composite, batch
+        self.Y, self.targets, self.W, self.sw = Y[idx], targets[idx], W[idx], sw[idx]
+        if self.W.ndim == 2:  # per-step targets: cut to the held-out rows' longest
+            T = batch.X.shape[1]
+            self.targets, self.W = self.targets[:, :T], self.W[:, :T]
+        self.offset = None if offset is None else offset[idx]
+        self.base = None if base is None else base[idx]
+
+    def __call__(self, params):
+        out = self.estimator._forward(self.batch, params)
+        weight = None
+        if self.composite.parts:
+            weight = self.composite.weigh_network(out, self.targets, self.offset, self.sw)
+        # The whole model with the network at full weight: what training improves.
+        raw = self.composite.combine(self.base, out, 1.0)
+        score = self.estimator._score_outputs(raw, self.batch, self.Y, self.sw)
+        offset = self.offset
+        loss = self.estimator._loss(out if offset is None else out + offset, self.targets, self.W)
+        return score, weight, float(loss[0])

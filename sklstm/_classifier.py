@@ -5,19 +5,12 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
-from sklearn.utils import check_array, check_random_state, column_or_1d
+from sklearn.utils import check_array, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseLSTM
-from ._kernel_base import (
-    KernelBase,
-    features_wanted,
-    fit_kernel_base,
-    kernel_base_output,
-    network_weight,
-)
+from ._base import BaseLSTM, _store_parameters
 from .core import log_softmax
 
 __all__ = ["LSTMClassifier"]
@@ -211,6 +204,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     """
 
     _numeric_targets = False
+    _link = "softmax"
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -257,24 +251,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_iter_no_change=30,
         max_grad_norm=5.0,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, bidirectional=bidirectional,
-            pooling=pooling, return_sequences=return_sequences, dropout=dropout,
-            features_per_step=features_per_step, newest_first=newest_first,
-            patch_size=patch_size,
-            conv_filters=conv_filters, conv_kernel_sizes=conv_kernel_sizes,
-            conv_pool_size=conv_pool_size,
-            standardize=standardize, dtype=dtype, solver=solver, alpha=alpha,
-            batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
-            max_grad_norm=max_grad_norm,
-        )  # fmt: skip
-        self.class_weight = class_weight
-        self.random_kernels = random_kernels
+        _store_parameters(self, locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -297,8 +274,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self : object
             The updated estimator.
         """
-        self._classes_arg = None if hasattr(self, "coefs_") else classes
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict_proba(self, X):
         """Class probabilities for sequences X.
@@ -351,11 +327,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         check_classification_targets(y)
         return y
 
-    def _encode(self, y, first):
+    def _encode(self, y, first, classes=None):
         if first:
-            given = getattr(self, "_classes_arg", None)
-            self._classes_arg = None
-            classes = np.unique(y if given is None else given)
+            classes = np.unique(y if classes is None else classes)
             if classes.dtype == object and all(isinstance(c, str) for c in classes):
                 # Plain strings (from pandas, say): a unicode array, so that the
                 # fitted state holds no object array (secure loading refuses them).
@@ -396,65 +370,16 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     def _stratify_labels(self, Y):
         if self.return_sequences:
             return None
-        labels = Y[:, : len(self.classes_)].argmax(axis=1)
+        labels = Y.argmax(axis=1)
         counts = np.bincount(labels)
         return labels if counts[counts > 0].min() >= 2 else None
 
-    # ------------------------------------------------------ random-kernel base
-    def _fit_linear_base(self, batch, net_input, Y, W):
-        self.random_kernels_, self.kernel_alpha_, self.kernel_scale_ = 0, None, None
-        n_features = features_wanted(self.random_kernels, batch.X.shape[1], self.return_sequences)
-        if n_features == 0:
-            return None
-        base, self.random_kernels_, held_out = fit_kernel_base(
-            self._kernel_input(batch), batch.lengths, Y, W, n_features,
-            check_random_state(self.random_state),
-        )  # fmt: skip
-        self._kernel_base = base._asdict()
-        self.kernel_alpha_, self.kernel_scale_ = base.alpha, base.scale
-        return held_out
+    def _base_settings(self):
+        """The closed-form part the parameters ask for (see sklstm._composite)."""
+        return {"linear_steps": 0, "linear_alpha": None, "random_kernels": self.random_kernels}
 
-    def _linear_base(self, batch, net_input):
-        if not self.random_kernels_:
-            return 0.0
-        base = KernelBase(**self._kernel_base)
-        return kernel_base_output(base, self._kernel_input(batch), batch.lengths)
-
-    @property
-    def _holds_out(self):
-        return bool(self.random_kernels_)
-
-    def _after_training(self, held_out):
-        # With the random-kernel base, held-out sequences weigh the network beside it.
-        self.network_weight_ = 1.0
-        if held_out is None or not self.random_kernels_:
-            return
-        batch, Y, sw = held_out
-        k = len(self.classes_)
-        out = self._forward(batch, self.coefs_)
-        self.network_weight_ = network_weight(Y[:, k:], out, Y[:, :k], sw)
-
-    @property
-    def _network_weight(self):
-        return self.network_weight_
-
-    def _network_targets(self, Y, share):
-        # The base's scores travel with the targets (minibatches, the validation split)
-        # as extra columns, and enter the loss as fixed log-odds.
-        if not self.random_kernels_:
-            return Y
-        return np.concatenate([Y, share], axis=-1)
-
-    def _score_outputs(self, raw, batch, Y, sw):
-        k = len(self.classes_)
-        if Y.shape[-1] > k:
-            raw, Y = raw + Y[..., k:], Y[..., :k]
-        return super()._score_outputs(raw, batch, Y, sw)
-
-    def _loss(self, out, Y, w):
-        k = out.shape[-1]
-        if Y.shape[-1] > k:  # with the random-kernel base: its log-odds, then the labels
-            out, Y = out + Y[..., k:], Y[..., :k]
+    @staticmethod
+    def _loss(out, Y, w):
         log_p = log_softmax(out)
         loss = -np.sum(w[..., None] * Y * log_p)
         return loss, (np.exp(log_p) - Y) * w[..., None]

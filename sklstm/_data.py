@@ -19,9 +19,16 @@ from sklearn.utils.validation import validate_data
 from .core import Sequences
 
 __all__ = [
-    "check_sample_weight", "is_ragged", "pad_steps", "real_steps", "split_steps", "step_counts",
-    "validate_sequence_targets", "validate_sequences", "validation_split",
-]  # fmt: skip
+    "check_sample_weight",
+    "is_ragged",
+    "pad_steps",
+    "real_steps",
+    "split_steps",
+    "step_counts",
+    "validate_sequence_targets",
+    "validate_sequences",
+    "validation_split",
+]
 
 
 def is_ragged(X):

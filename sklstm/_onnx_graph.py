@@ -14,26 +14,21 @@ from onnx import TensorProto, numpy_helper
 from onnx.helper import np_dtype_to_tensor_dtype
 
 from .core._random_kernels import KERNEL_TAPS, N_KERNELS
-from .layers import LSTM, Conv1D, Dense, Dropout, MaxPool1D, Readout, ReLU
 
-__all__ = [
-    "Emitter",
-    "linear_base",
-    "lstm_onnx_weights",
-    "network_input",
-    "network_output",
-    "random_kernel_base",
-    "standardized_input",
-]
+__all__ = ["Emitter", "GraphBatch", "GraphInputs", "linear_base", "random_kernel_base"]
 
 FLOAT, DOUBLE = TensorProto.FLOAT, TensorProto.DOUBLE
 _LIMIT = float(np.sqrt(np.finfo(np.float32).max))  # inputs are clipped there, as in NumPy
 # Permutations between the layouts the graph keeps a batch in: batch-major (NTC), channels
 # first for Conv and MaxPool (NCT), step-major for LSTM (TNC).
 _PERMS = {
-    ("NTC", "NCT"): [0, 2, 1], ("NTC", "TNC"): [1, 0, 2], ("NCT", "NTC"): [0, 2, 1],
-    ("NCT", "TNC"): [2, 0, 1], ("TNC", "NTC"): [1, 0, 2], ("TNC", "NCT"): [1, 2, 0],
-}  # fmt: skip
+    ("NTC", "NCT"): [0, 2, 1],
+    ("NTC", "TNC"): [1, 0, 2],
+    ("NCT", "NTC"): [0, 2, 1],
+    ("NCT", "TNC"): [2, 0, 1],
+    ("TNC", "NTC"): [1, 0, 2],
+    ("TNC", "NCT"): [1, 2, 0],
+}
 
 
 class Emitter:
@@ -47,6 +42,9 @@ class Emitter:
         Receives nodes and initializers; its ``target_opset`` (13 or more) decides
         how reductions take their axes.
     """
+
+    # Tensor types, for layers that cast (they do not import onnx).
+    FLOAT, DOUBLE, INT32 = TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.INT32
 
     def __init__(self, scope, container):
         if container.target_opset < 13:
@@ -104,20 +102,26 @@ class Emitter:
         return self.op("Unsqueeze", mask, self.const([axis], np.int64))
 
 
-class _Batch:
-    """A batch in the graph: its tensor, its layout, and its real steps (None: all)."""
+class GraphBatch:
+    """A batch in the graph: its tensor, its layout, and its real steps (None: all).
+
+    Layers read and replace ``x`` (moving it to the layout they need with :meth:`to`)
+    and ``lengths``; an LSTM layer leaves its 'last' readout in ``last``.
+    """
 
     def __init__(self, emitter, x, lengths, layout="NTC"):
         self.e, self.x, self.lengths, self.layout = emitter, x, lengths, layout
         self.last = None  # the 'last' readout, once an LSTM layer has run
 
     def to(self, layout):
+        """The tensor, transposed to ``layout`` ('NTC', 'NCT' or 'TNC') if needed."""
         if layout != self.layout:
             self.x = self.e.op("Transpose", self.x, perm=_PERMS[self.layout, layout])
             self.layout = layout
         return self.x
 
     def n_steps(self):
+        """The number of steps, as an int64 scalar."""
         return self.e.dim(self.x, self.layout.index("T"))
 
     def masked(self, fill):
@@ -135,7 +139,42 @@ def _gather_steps(e, x, steps, n_features):
     return e.op("GatherElements", x, index, axis=1)
 
 
-def standardized_input(e, model, X, rank):
+class GraphInputs:
+    """The graph's input as each part of the model reads it (as
+    :class:`sklstm._preprocessing.ModelInputs` does in NumPy).
+
+    Parameters
+    ----------
+    e : Emitter
+        The graph's emitter.
+    model : LSTMRegressor or LSTMClassifier
+        The fitted model.
+    X : str
+        The input's name: 2D (read as steps) or 3D, float32 or float64.
+    rank : int
+        2 or 3.
+    lengths : str or None
+        The ``lengths`` input's name; None when every sequence is full length.
+
+    Attributes
+    ----------
+    standardized : str
+        NTC float64 steps, standardized when the model standardizes.
+    network : GraphBatch
+        What the network reads: float32, clipped, in patches.
+    lengths : str or None
+        Real steps per sequence.
+    dtype : str
+        The model's dtype, in which the random kernels compute.
+    """
+
+    def __init__(self, e, model, X, rank, lengths):
+        self.lengths, self.dtype = lengths, model._fitted_architecture["dtype"]
+        self.standardized = _standardized_input(e, model, X, rank)
+        self.network = _network_input(e, model, self.standardized, lengths)
+
+
+def _standardized_input(e, model, X, rank):
     """The input as NTC float64 steps, standardized when the model standardizes."""
     x = e.op("Cast", X, to=DOUBLE)
     if rank == 2:
@@ -147,13 +186,13 @@ def standardized_input(e, model, X, rank):
     return x
 
 
-def network_input(e, model, x, lengths):
+def _network_input(e, model, x, lengths):
     """The standardized input as the network reads it: an NTC float32 batch after patching."""
     x = e.op("Clip", x, e.const(-_LIMIT, np.float64), e.const(_LIMIT, np.float64))
     x = e.op("Cast", x, to=FLOAT)
     size = model.patch_size_
     if size == 1:
-        return _Batch(e, x, lengths)
+        return GraphBatch(e, x, lengths)
     # Groups of steps ending at each sequence's last real step; the first group is
     # completed with copies of the first step (sklstm.core.join_steps).
     n_steps = e.dim(x, 1)
@@ -166,49 +205,54 @@ def network_input(e, model, x, lengths):
     else:
         groups = e.ceil_div(lengths, size)
         front = e.op("Sub", e.op("Mul", groups, e.const(size, np.int64)), lengths)
-        source = e.op("Sub", e.op("Unsqueeze", j, e.const([0], np.int64)),
-                      e.op("Unsqueeze", front, e.const([1], np.int64)))  # fmt: skip
-        last = e.op("Unsqueeze", e.op("Sub", lengths, e.const(1, np.int64)),
-                    e.const([1], np.int64))  # fmt: skip
+        source = e.op(
+            "Sub",
+            e.op("Unsqueeze", j, e.const([0], np.int64)),
+            e.op("Unsqueeze", front, e.const([1], np.int64)),
+        )
+        last = e.op("Unsqueeze", e.op("Sub", lengths, e.const(1, np.int64)), e.const([1], np.int64))
         source = e.op("Min", e.op("Max", source, zero), last)
         joined = _gather_steps(e, x, source, model._step_features)
     joined = e.op("Reshape", joined, e.const([0, -1, size * model._step_features], np.int64))
-    return _Batch(e, joined, groups)
+    return GraphBatch(e, joined, groups)
 
 
 def linear_base(e, batch, n_steps, coef, intercept):
     """The ridge regression on each sequence's last ``n_steps`` steps, in float64 (N, k)."""
     n_features = coef.shape[0] // n_steps
     x = batch.to("NTC")
-    offsets = e.op("Range", e.const(0, np.int64), e.const(n_steps, np.int64),
-                   e.const(1, np.int64))  # fmt: skip
+    offsets = e.op("Range", e.const(0, np.int64), e.const(n_steps, np.int64), e.const(1, np.int64))
     ends = batch.n_steps() if batch.lengths is None else batch.lengths
     if batch.lengths is None:
         steps = e.op("Add", e.op("Sub", ends, e.const(n_steps, np.int64)), offsets)
         window = e.op("Gather", x, e.op("Max", steps, e.const(0, np.int64)), axis=1)
-        real = e.op("Unsqueeze", e.op("GreaterOrEqual", steps, e.const(0, np.int64)),
-                    e.const([0, 2], np.int64))  # fmt: skip
+        real = e.op(
+            "Unsqueeze",
+            e.op("GreaterOrEqual", steps, e.const(0, np.int64)),
+            e.const([0, 2], np.int64),
+        )
     else:
         start = e.op("Sub", ends, e.const(n_steps, np.int64))
         steps = e.op("Add", e.op("Unsqueeze", start, e.const([1], np.int64)), offsets)
         window = _gather_steps(e, x, e.op("Max", steps, e.const(0, np.int64)), n_features)
-        real = e.op("Unsqueeze", e.op("GreaterOrEqual", steps, e.const(0, np.int64)),
-                    e.const([2], np.int64))  # fmt: skip
+        real = e.op(
+            "Unsqueeze", e.op("GreaterOrEqual", steps, e.const(0, np.int64)), e.const([2], np.int64)
+        )
     window = e.op("Where", real, window, e.const(0.0, np.float32))  # zeros before the start
-    window = e.op("Reshape", e.op("Cast", window, to=DOUBLE),
-                  e.const([0, n_steps * n_features], np.int64))  # fmt: skip
+    window = e.op(
+        "Reshape", e.op("Cast", window, to=DOUBLE), e.const([0, n_steps * n_features], np.int64)
+    )
     return e.op("Add", e.op("MatMul", window, e.const(coef)), e.const(intercept))
 
 
-def random_kernel_base(e, model, x, lengths):
-    """The random-kernel base's outputs ``(N, k)`` in float64: the classifier's log-odds,
-    the regressor's scaled targets. Each kernel's output is
-    computed with the additions ``sklstm.core`` makes, in the same order and dtype, so
-    that its comparisons with the biases agree."""
-    base = model._kernel_base
+def random_kernel_base(e, base, dtype, x, lengths):
+    """The random-kernel ridge's outputs ``(N, k)`` in float64: the classifier's log-odds,
+    the regressor's scaled targets, for the fitted part's state ``base``. Each kernel's
+    output is computed with the additions ``sklstm.core`` makes, in the same order and
+    ``dtype`` (the model's), so that its comparisons with the biases agree."""
     kernels = base["kernels"]
     # In the model's dtype, as in NumPy (ONNX Runtime has these operators in float64 too).
-    dtype = np.dtype(model._fitted_architecture["dtype"])
+    dtype = np.dtype(dtype)
     x = e.op("Cast", x, to=np_dtype_to_tensor_dtype(dtype))
     limit = np.sqrt(np.finfo(dtype).max)  # as sklstm._preprocessing.kernel_input clips
     x = e.op("Clip", x, e.const(-limit, dtype), e.const(limit, dtype))
@@ -228,15 +272,23 @@ def random_kernel_base(e, model, x, lengths):
     ):
         d = int(dilation)
         # (N, 84, T): what each kernel reads, zero-padded by 4 * d steps on each side.
-        read = e.op("Transpose", e.op("MatMul", x, e.const(channels.astype(dtype))),
-                    perm=[0, 2, 1])  # fmt: skip
+        read = e.op("Transpose", e.op("MatMul", x, e.const(channels.astype(dtype))), perm=[0, 2, 1])
         padded = e.op("Pad", read, e.const([0, 0, 4 * d, 0, 0, 4 * d], np.int64))
         width = e.op("Add", n_steps, e.const(8 * d, np.int64))
-        taps = [e.op("Slice", padded, e.op("Unsqueeze", e.const(j * d, np.int64),
-                                           e.const([0], np.int64)),
-                     e.op("Unsqueeze", e.op("Add", n_steps, e.const(j * d, np.int64)),
-                          e.const([0], np.int64)),
-                     e.const([2], np.int64)) for j in range(9)]  # fmt: skip
+        taps = [
+            e.op(
+                "Slice",
+                padded,
+                e.op("Unsqueeze", e.const(j * d, np.int64), e.const([0], np.int64)),
+                e.op(
+                    "Unsqueeze",
+                    e.op("Add", n_steps, e.const(j * d, np.int64)),
+                    e.const([0], np.int64),
+                ),
+                e.const([2], np.int64),
+            )
+            for j in range(9)
+        ]
         minus_all = taps[0]
         for tap in taps[1:]:
             minus_all = e.op("Add", minus_all, tap)
@@ -247,8 +299,9 @@ def random_kernel_base(e, model, x, lengths):
         chosen = []
         for column in range(3):
             shift = e.const((KERNEL_TAPS[:, column] * d)[:, None], np.int64)
-            index = e.op("Add", e.op("Add", rows, shift),
-                         e.op("Unsqueeze", steps, e.const([0], np.int64)))  # fmt: skip
+            index = e.op(
+                "Add", e.op("Add", rows, shift), e.op("Unsqueeze", steps, e.const([0], np.int64))
+            )
             index = e.op("Reshape", index, e.const([-1], np.int64))
             gathered = e.op("Gather", flat, index, axis=1)
             chosen.append(e.op("Reshape", gathered, e.const([0, N_KERNELS, -1], np.int64)))
@@ -258,8 +311,9 @@ def random_kernel_base(e, model, x, lengths):
         biases = kernels["biases"][first : first + N_KERNELS * count]
         biases = biases.reshape(N_KERNELS, count, 1)
         first += N_KERNELS * count
-        above = e.op("Greater", e.op("Unsqueeze", out, e.const([2], np.int64)),
-                     e.const(biases.astype(dtype)))  # fmt: skip
+        above = e.op(
+            "Greater", e.op("Unsqueeze", out, e.const([2], np.int64)), e.const(biases.astype(dtype))
+        )
         if lengths is not None:
             above = e.op("And", above, real)
         total = e.reduce("ReduceSum", e.op("Cast", above, to=DOUBLE), 3)
@@ -267,107 +321,7 @@ def random_kernel_base(e, model, x, lengths):
     features = e.op("Concat", *features, axis=1) if len(features) > 1 else features[0]
     column = counts if lengths is None else e.op("Unsqueeze", counts, e.const([1], np.int64))
     features = e.op("Div", features, column)
-    scores = e.op("Add", e.op("MatMul", features, e.const(base["coef"])),
-                  e.const(base["intercept"]))  # fmt: skip
+    scores = e.op(
+        "Add", e.op("MatMul", features, e.const(base["coef"])), e.const(base["intercept"])
+    )
     return e.op("Mul", scores, e.const(float(base["scale"])))
-
-
-def lstm_onnx_weights(directions):
-    """ONNX's ``W, R, B`` from sklstm's ``(Wx, Wh, b)`` per direction.
-
-    sklstm keeps gate blocks i, f, g, o in columns (``x @ Wx``); ONNX keeps i, o, f, c in
-    rows (``W @ x``) and two biases, the second zero here.
-    """
-    n_hidden = directions[0][1].shape[0]
-    blocks = [slice(k * n_hidden, (k + 1) * n_hidden) for k in (0, 3, 1, 2)]
-
-    def rows(A):
-        return np.concatenate([A[..., block] for block in blocks], axis=-1).T
-
-    W = np.stack([rows(Wx) for Wx, _, _ in directions])
-    R = np.stack([rows(Wh) for _, Wh, _ in directions])
-    B = np.stack([np.concatenate([rows(b), np.zeros(4 * n_hidden)]) for _, _, b in directions])
-    return [A.astype(np.float32) for A in (W, R, B)]
-
-
-def _conv(e, batch, layer, params):
-    W, b = params
-    batch.to("NCT")
-    x = batch.masked(0.0)  # steps past a sequence's end read as zeros
-    left = (layer.kernel_size - 1) // 2
-    kernels = e.const(np.transpose(W, (2, 1, 0)).astype(np.float32))
-    pads = [left, layer.kernel_size - 1 - left]
-    batch.x = e.op("Conv", x, kernels, e.const(b.astype(np.float32)),
-                   kernel_shape=[layer.kernel_size], pads=pads)  # fmt: skip
-    batch.x = batch.masked(0.0)
-
-
-def _max_pool(e, batch, layer):
-    size = layer.pool_size
-    batch.to("NCT")
-    x = batch.masked(-np.inf)
-    # Runs of `size` steps from the first: the last, shorter run is completed with -inf.
-    n_steps, k = batch.n_steps(), e.const(size, np.int64)
-    extra = e.op("Mod", e.op("Sub", k, e.op("Mod", n_steps, k)), k)
-    pads = e.op("Concat", e.const([0, 0, 0, 0, 0], np.int64),
-                e.op("Unsqueeze", extra, e.const([0], np.int64)), axis=0)  # fmt: skip
-    x = e.op("Pad", x, pads, e.const(-np.inf, np.float32))
-    batch.x = e.op("MaxPool", x, kernel_shape=[size], strides=[size])
-    if batch.lengths is not None:
-        batch.lengths = e.ceil_div(batch.lengths, size)
-        batch.x = batch.masked(0.0)
-
-
-def _lstm(e, batch, layer, params):
-    directions = [params[3 * d : 3 * d + 3] for d in range(layer.n_directions)]
-    W, R, B = (e.const(A) for A in lstm_onnx_weights(directions))
-    inputs = [batch.to("TNC"), W, R, B]
-    if batch.lengths is not None:
-        inputs.append(e.op("Cast", batch.lengths, to=TensorProto.INT32))
-    direction = "bidirectional" if layer.n_directions == 2 else "forward"
-    Y, Y_h = e.op("LSTM", *inputs, n_outputs=2, hidden_size=layer.n_hidden, direction=direction)
-    # Y is (T, directions, N, H): each step's states side by side, forward then backward.
-    Y = e.op("Transpose", Y, perm=[0, 2, 1, 3])
-    batch.x = e.op("Reshape", Y, e.const([0, 0, -1], np.int64))
-    # Y_h holds the forward state at each sequence's last real step and the backward state
-    # at step 0: the 'last' readout.
-    batch.last = e.op("Reshape", e.op("Transpose", Y_h, perm=[1, 0, 2]),
-                      e.const([0, -1], np.int64))  # fmt: skip
-
-
-def _readout(e, batch, pooling):
-    if pooling == "concat":
-        return e.op("Concat", *(_readout(e, batch, p) for p in ("last", "mean", "max")), axis=1)
-    if pooling == "last":
-        return batch.last
-    batch.to("TNC")
-    if pooling == "max":
-        return e.reduce("ReduceMax", batch.masked(-np.inf), 0)
-    if batch.lengths is None:
-        return e.reduce("ReduceMean", batch.x, 0)
-    total = e.reduce("ReduceSum", batch.masked(0.0), 0)
-    counts = e.op("Unsqueeze", e.op("Cast", batch.lengths, to=FLOAT), e.const([1], np.int64))
-    return e.op("Div", total, counts)
-
-
-def network_output(e, network, params, batch):
-    """The network's float32 output: ``(N, k)``, or ``(N, T, k)`` for per-step models."""
-    for layer, layer_params in zip(network.layers, network.split(params)):
-        if isinstance(layer, Conv1D):
-            _conv(e, batch, layer, layer_params)
-        elif isinstance(layer, ReLU):
-            batch.x = e.op("Relu", batch.x)
-        elif isinstance(layer, MaxPool1D):
-            _max_pool(e, batch, layer)
-        elif isinstance(layer, LSTM):
-            _lstm(e, batch, layer, layer_params)
-        elif isinstance(layer, Readout):
-            batch.x, batch.layout = _readout(e, batch, layer.pooling), "NC"
-        elif isinstance(layer, Dense):
-            if batch.layout != "NC":
-                batch.to("NTC")
-            W, b = (e.const(p.astype(np.float32)) for p in layer_params)
-            batch.x = e.op("Add", e.op("MatMul", batch.x, W), b)
-        elif not isinstance(layer, Dropout):  # dropout is the identity when predicting
-            raise NotImplementedError(f"No ONNX conversion for the layer {layer!r}.")
-    return batch.x

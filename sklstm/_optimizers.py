@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-__all__ = ["SGDOptimizer", "AdamOptimizer", "clip_by_global_norm"]
+__all__ = ["SGDOptimizer", "AdamOptimizer", "clip_by_global_norm", "make_optimizer"]
 
 
 def clip_by_global_norm(grads, max_norm):
@@ -62,9 +62,14 @@ class SGDOptimizer(_Optimizer):
     """
 
     def __init__(
-        self, params, learning_rate_init, lr_schedule="constant", momentum=0.9,
-        nesterov=True, power_t=0.5,
-    ):  # fmt: skip
+        self,
+        params,
+        learning_rate_init,
+        lr_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
@@ -106,9 +111,14 @@ class AdamOptimizer(_Optimizer):
     """
 
     def __init__(
-        self, params, learning_rate_init, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        self,
+        params,
+        learning_rate_init,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
         lr_schedule="constant",
-    ):  # fmt: skip
+    ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
@@ -149,3 +159,34 @@ class AdamOptimizer(_Optimizer):
 
     def iteration_ends(self, time_step):
         """Adam keeps its own rate."""
+
+
+def make_optimizer(estimator, params, state=None):
+    """The optimiser an estimator's MLP-named parameters describe, for ``params``.
+
+    Parameters
+    ----------
+    estimator : LSTMRegressor or LSTMClassifier
+        Its ``solver``, ``learning_rate_init``, ``learning_rate`` and the solver's own
+        settings (``beta_1``, ``beta_2``, ``epsilon``; ``momentum``,
+        ``nesterovs_momentum``, ``power_t``).
+    params : list of ndarray
+        The parameters it updates.
+    state : dict, default=None
+        The state of the optimiser that made the last update (``partial_fit``), restored.
+
+    Returns
+    -------
+    optimizer : AdamOptimizer or SGDOptimizer
+    """
+    est = estimator
+    if est.solver == "adam":
+        schedule = "adaptive" if est.learning_rate == "adaptive" else "constant"
+        args = (est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon, schedule)
+        optimizer = AdamOptimizer(params, *args)
+    else:
+        args = (est.learning_rate_init, est.learning_rate, est.momentum)
+        optimizer = SGDOptimizer(params, *args, est.nesterovs_momentum, est.power_t)
+    if state is not None:
+        vars(optimizer).update(state)
+    return optimizer

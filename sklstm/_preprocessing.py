@@ -1,17 +1,18 @@
 """What the network reads: inputs standardized, clipped, and grouped into patches of steps."""
 
 import warnings
+from functools import cached_property
 
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 from ._data import step_counts
-from .core import Sequences, join_steps
+from .core import Sequences, join_steps, step_mask
 
 __all__ = [
+    "ModelInputs",
     "fit_standardization",
     "kernel_input",
-    "network_input",
     "resolve_patch_size",
     "standard_scale",
 ]
@@ -71,7 +72,7 @@ def fit_standardization(batch, sw, standardize):
     if batch.lengths is None:
         X_real = batch.X.reshape(N * T, D)  # every step is real: no boolean gather
     else:
-        X_real = batch.X[np.arange(T) < counts[:, None]]
+        X_real = batch.X[step_mask(counts, T)]
     if standardize:
         return standard_scale(X_real, np.repeat(sw, counts), "X")
     magnitude = np.sqrt(np.mean(X_real**2, axis=0)).max()
@@ -84,12 +85,6 @@ def fit_standardization(batch, sw, standardize):
             UserWarning,
         )
     return None, None
-
-
-def network_input(batch, mean, scale, dtype, patch_size):
-    """The batch as the network reads it: :func:`kernel_input`, grouped into patches."""
-    X = kernel_input(batch, mean, scale, dtype)
-    return Sequences(*join_steps(X, patch_size, batch.lengths))
 
 
 def kernel_input(batch, mean, scale, dtype):
@@ -106,3 +101,34 @@ def kernel_input(batch, mean, scale, dtype):
     limit = np.sqrt(np.finfo(dtype).max)
     np.clip(X, -limit, limit, out=X)
     return X
+
+
+class ModelInputs:
+    """One batch as each part of the model reads it, each view made once.
+
+    Parameters
+    ----------
+    batch : Sequences
+        The padded batch, as given.
+    mean, scale : ndarray or None
+        Standardization of each feature (None: none).
+    dtype : str
+        The network's dtype.
+    patch_size : int
+        Steps the network reads as one.
+    """
+
+    def __init__(self, batch, mean, scale, dtype, patch_size):
+        self.batch, self.mean, self.scale = batch, mean, scale
+        self.dtype, self.patch_size = dtype, patch_size
+        self.lengths = batch.lengths
+
+    @cached_property
+    def kernel(self):
+        """Standardized, clipped steps in the network's dtype (:func:`kernel_input`)."""
+        return kernel_input(self.batch, self.mean, self.scale, self.dtype)
+
+    @cached_property
+    def network(self):
+        """The batch the network reads: :attr:`kernel`, grouped into patches."""
+        return Sequences(*join_steps(self.kernel, self.patch_size, self.lengths))

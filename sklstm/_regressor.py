@@ -4,54 +4,14 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseLSTM
-from ._kernel_base import KernelBase, features_wanted, fit_kernel_base, kernel_base_output
+from ._base import BaseLSTM, _store_parameters
 from ._preprocessing import standard_scale
-from ._ridge import ridge_gcv
-from .core import are_sliding_windows, last_window
-
-# linear_steps='auto' takes as many of the last steps as fit in this many values.
-_LINEAR_VALUES = 1024
 
 __all__ = ["LSTMRegressor"]
-
-
-def _least_squares_share(part, target, sample_weight):
-    """The weight ``c`` in [0, 1] that makes ``c * part`` closest to ``target`` (weighted
-    least squares); 0 when ``part`` is all zeros."""
-    w = sample_weight[:, None]
-    size = np.sum(w * part * part)
-    return float(np.clip(np.sum(w * part * target) / size, 0.0, 1.0)) if size > 0 else 0.0
-
-
-# The network's share must be about two standard errors from zero to stay: F, its squared
-# t-statistic, is at least this.
-_EVIDENCE = 4.0
-
-
-def _held_out_share(part, target, sample_weight):
-    """The least-squares share of ``part`` in ``target``, shrunk by the evidence for it.
-
-    A few held-out windows that favour the network by chance (they also chose its epoch)
-    would keep noise in the predictions. With F = (fall in squared error) / (residual
-    variance), weights read as counts, the share is scaled by ``1 - _EVIDENCE / F``, and
-    is 0 where that is negative.
-    """
-    share = _least_squares_share(part, target, sample_weight)
-    w = sample_weight[:, None]
-    n = np.sum(w) * target.shape[1]
-    rest = np.sum(w * (target - share * part) ** 2)
-    gain = np.sum(w * target * target) - rest
-    if share == 0.0 or n <= 1.0 or gain <= 0.0:
-        return 0.0
-    if rest == 0.0:
-        return share
-    return share * max(0.0, 1.0 - _EVIDENCE * float(rest) / (float(gain) * (n - 1.0)))
 
 
 class LSTMRegressor(RegressorMixin, BaseLSTM):
@@ -278,6 +238,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         "random_kernels": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
     }
     _numeric_targets = True
+    _link = "identity"
 
     def __init__(
         self,
@@ -320,25 +281,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         n_iter_no_change=10,
         max_grad_norm=5.0,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, bidirectional=bidirectional,
-            pooling=pooling, return_sequences=return_sequences, dropout=dropout,
-            features_per_step=features_per_step, newest_first=newest_first,
-            patch_size=patch_size,
-            conv_filters=conv_filters, conv_kernel_sizes=conv_kernel_sizes,
-            conv_pool_size=conv_pool_size,
-            standardize=standardize, dtype=dtype, solver=solver, alpha=alpha,
-            batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
-            max_grad_norm=max_grad_norm,
-        )  # fmt: skip
-        self.linear_steps = linear_steps
-        self.linear_alpha = linear_alpha
-        self.random_kernels = random_kernels
+        _store_parameters(self, locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -372,7 +315,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             )
         return y
 
-    def _encode(self, y, first):
+    def _encode(self, y, first, classes=None):
         Y = y.reshape(len(y), -1)
         if not first and Y.shape[1] != self.n_outputs_:
             raise ValueError(
@@ -400,82 +343,18 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         k = Y.shape[-1]
         self._y_mean, self._y_scale = standard_scale(Y.reshape(-1, k), W.ravel(), "y")
 
-    def _fit_linear_base(self, batch, net_input, Y, W):
-        self.linear_steps_, self.linear_alpha_ = 0, None
-        self.random_kernels_, self.kernel_alpha_, self.kernel_weight_ = 0, None, 0.0
-        n_features = features_wanted(self.random_kernels, batch.X.shape[1], self.return_sequences)
-        if self.random_kernels == "auto" and are_sliding_windows(batch.X, batch.lengths):
-            n_features = 0
-        share = 0.0
-        if not self.return_sequences and self.linear_steps != 0:
-            share = self._fit_window_ridge(net_input, Y, W, held_out=bool(n_features))
-        if not n_features:
-            return None
-        base, self.random_kernels_, held_out = fit_kernel_base(
-            self._kernel_input(batch), batch.lengths, Y, W, n_features,
-            check_random_state(self.random_state), classes=False,
-        )  # fmt: skip
-        self._kernel_base = base._asdict()
-        self.kernel_alpha_ = base.alpha
-        # The blend of least leave-one-out error; the network learns what it leaves of
-        # held-out outputs: a ridge on thousands of features fits its training targets.
-        self.kernel_weight_ = 1.0
-        if self.linear_steps_:
-            self.kernel_weight_ = _least_squares_share(held_out - share, Y - share, W)
-        return share + self.kernel_weight_ * (held_out - share)
-
-    def _fit_window_ridge(self, net_input, Y, W, held_out):
-        """Fit the ridge on the last steps; its leave-one-out predictions if ``held_out``."""
-        T, D = net_input.X.shape[1:]
-        steps = self.linear_steps
-        if steps == "auto":
-            steps = max(1, min(T, _LINEAR_VALUES // D))
-        window = last_window(net_input.X, steps, net_input.lengths).astype(np.float64)
-        k = Y.shape[1]
-        predictions = None
-        if self.linear_alpha == "auto":
-            coef, intercept, alpha, predictions = ridge_gcv(window, Y, W)
-        else:
-            alpha = float(self.linear_alpha)
-            ridge = Ridge(alpha=alpha).fit(window, Y, sample_weight=W)
-            # Ridge drops the outputs axis of a one-column Y
-            coef, intercept = ridge.coef_.reshape(k, -1).T, ridge.intercept_
-            if held_out:
-                predictions = ridge_gcv(window, Y, W, np.array([alpha]))[3]
-        self.linear_steps_, self.linear_alpha_ = steps, alpha
-        self._linear_coef, self._linear_intercept = coef, np.reshape(intercept, k)
-        return predictions
+    def _base_settings(self):
+        """The closed-form parts the parameters ask for (see sklstm._composite)."""
+        return {
+            "linear_steps": self.linear_steps,
+            "linear_alpha": self.linear_alpha,
+            "random_kernels": self.random_kernels,
+        }
 
     @property
-    def _holds_out(self):
-        return bool(self.random_kernels_)
-
-    def _after_training(self, held_out):
-        # Predictions are the linear part plus the network's output times its least-squares
-        # weight on the held-out sequences' residuals, as far as they show it is no chance.
-        self.network_weight_ = 1.0
-        if held_out is None or not (self.linear_steps_ or self.random_kernels_):
-            return
-        batch, Y, sw = held_out
-        out = self._forward(batch, self.coefs_).astype(np.float64)
-        self.network_weight_ = _held_out_share(out, Y, sw)
-
-    @property
-    def _network_weight(self):
-        return self.network_weight_
-
-    def _linear_base(self, batch, net_input):
-        base = 0.0
-        if self.linear_steps_:
-            # In float64 whatever the network's dtype: a float32 product's rounding
-            # would depend on where a row sits in the batch.
-            window = last_window(net_input.X, self.linear_steps_, net_input.lengths)
-            base = window.astype(np.float64) @ self._linear_coef + self._linear_intercept
-        if self.random_kernels_:
-            kernels = KernelBase(**self._kernel_base)
-            kernel = kernel_base_output(kernels, self._kernel_input(batch), batch.lengths)
-            base = base + self.kernel_weight_ * (kernel - base)
-        return base
+    def kernel_weight_(self):
+        """The random-kernel ridge's share of the two ridges, ``blend_weights_``'s."""
+        return self.blend_weights_.get("random_kernels", 0.0)
 
     def _scale_targets(self, Y):
         if self._y_mean is None:

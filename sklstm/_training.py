@@ -3,7 +3,9 @@
 Each epoch shuffles the training sequences, and for each minibatch runs the network
 forward and backward, adds the L2 penalty, clips the gradients and takes an optimiser
 step. After each epoch it records the loss, scores the held-out sequences (early
-stopping) and decides whether training has stalled, as scikit-learn's MLP does. A
+stopping) and decides whether training has stalled, as scikit-learn's MLP does; beside
+closed-form parts, it also stops once the held-out sequences have given the network no
+weight for ``drop_after`` epochs in a row. A
 loss or weight that is no longer finite ends training with a clear error; Ctrl-C ends
 it with what was learnt kept. Nothing here knows of estimators: they describe the
 network, the loss and the optimiser, and hand the work here.
@@ -41,8 +43,12 @@ class History:
 class TrainingLoop:
     """How to train: the network, its loss, the optimiser and the stopping rule.
 
-    ``loss(out, Y, w)`` gives the weighted loss of the network's outputs and its
-    gradient, with ``w`` the loss weights of the minibatch normalised to sum to one.
+    ``loss(out, Y, w)`` gives the weighted loss of the network's outputs (plus their
+    fixed offsets, if any) and its gradient, with ``w`` the loss weights of the minibatch
+    normalised to sum to one. ``early_stopping`` keeps the epoch of best held-out score.
+    ``drop_unhelpful`` (None: never) stops training once the network is clearly no help
+    beside closed-form parts: no epoch has given it weight on the held-out sequences, and
+    its held-out loss has not improved for that many epochs in a row.
     """
 
     network: object
@@ -55,18 +61,23 @@ class TrainingLoop:
     tol: float
     n_iter_no_change: int
     verbose: bool
+    early_stopping: bool = False
+    drop_unhelpful: int | None = None
 
-    def run(self, params, data, history, rng, n_epochs, validation_score=None):
+    def run(self, params, data, history, rng, n_epochs, held_out=None):
         """Train ``params`` in place for up to ``n_epochs`` epochs.
 
-        ``data`` is ``(batch, Y, W, sw, train_idx)``: the padded batch, the targets,
-        the loss weights (per sequence, or per step), the sequences' weights and the
-        rows to train on. ``validation_score(params)`` scores the held-out rows, for
-        early stopping. Returns the parameters to keep (the best epoch's, with early
-        stopping) and why training ended: 'stalled', 'max_iter' or 'interrupted'.
-        Raises ValueError when training diverges.
+        ``data`` is ``(batch, Y, offset, W, sw, train_idx)``: the padded batch, the
+        targets, fixed outputs added to the network's in the loss (or None), the loss
+        weights (per sequence, or per step), the sequences' weights and the rows to train
+        on. ``held_out(params)`` gives the held-out rows' score, the network's weight
+        (None without closed-form parts) and its loss (None: nothing held out). Returns
+        the parameters to keep (the best epoch's, with early stopping), their held-out
+        weight (None if not measured) and why training ended: 'stalled', 'max_iter',
+        'dropped' (the network added nothing) or 'interrupted'. Raises ValueError when
+        training diverges.
         """
-        best = None
+        best, kept_weight, helped, best_held_out_loss, stale = None, None, False, np.inf, 0
         workspace = Workspace()  # one for all minibatches: their arrays reuse the memory
         reason = "max_iter"
         try:
@@ -83,25 +94,40 @@ class TrainingLoop:
                         "before the call. Lower learning_rate_init, keep max_grad_norm set, "
                         "or scale X and y (for example with StandardScaler in a Pipeline)."
                     )
-                if validation_score is not None:
-                    score = float(validation_score(params))
-                    history.validation_scores.append(score)
+                weight = None
+                if held_out is not None:
+                    score, weight, loss = held_out(params)
+                    helped = helped or bool(weight)
+                    stale = stale + 1 if loss >= best_held_out_loss else 0
+                    best_held_out_loss = min(best_held_out_loss, loss)
+                if self.early_stopping:
+                    history.validation_scores.append(float(score))
                     if score > history.best_validation_score:
-                        best = [p.copy() for p in params]
-                stalled = self._stalled(history, validation_score is not None)
+                        best, kept_weight = [p.copy() for p in params], weight
+                else:
+                    kept_weight = weight
+                stalled = self._stalled(history, self.early_stopping)
                 if self.verbose:
                     seconds = time.perf_counter() - start
-                    self._print_epoch(history, seconds, validation_score is not None)
+                    self._print_epoch(history, seconds, self.early_stopping, weight)
+                if self.drop_unhelpful and not helped and stale >= self.drop_unhelpful:
+                    if self.verbose:
+                        print(
+                            "The LSTM has had no weight on the held-out sequences, and its "
+                            f"held-out loss has not fallen for {stale} epochs: training stops."
+                        )
+                    reason = "dropped"
+                    break
                 if stalled:
                     reason = "stalled"
                     break
         except KeyboardInterrupt:
             reason = "interrupted"  # as MLP does: stop and keep what was learnt
-        return (params if best is None else best), reason
+        return (params if best is None else best), kept_weight, reason
 
     def _epoch(self, params, data, history, rng, workspace):
         """One pass over the training sequences; False when training diverged."""
-        batch, Y, W, sw, train_idx = data
+        batch, Y, offset, W, sw, train_idx = data
         n_train = len(train_idx)
         order = rng.permutation(train_idx) if self.shuffle else train_idx
         epoch_loss = 0.0
@@ -109,11 +135,12 @@ class TrainingLoop:
             idx = order[lo : lo + self.batch_size]
             part = take_sequences(batch, idx)
             Y_part, W_part = Y[idx], W[idx]
+            offset_part = None if offset is None else offset[idx]
             if Y.ndim == 3 and part.X.shape[1] < Y.shape[1]:
                 # Per-step targets of ragged sequences: cut to the minibatch's longest.
                 Y_part, W_part = Y_part[:, : part.X.shape[1]], W_part[:, : part.X.shape[1]]
             loss, grads = self._loss_and_grads(
-                params, part, Y_part, W_part, sw[idx], rng, workspace
+                params, part, Y_part, offset_part, W_part, sw[idx], rng, workspace
             )
             if grads is None:
                 continue
@@ -130,7 +157,7 @@ class TrainingLoop:
         history.loss_curve.append(float(epoch_loss / W[train_idx].sum()))
         return True
 
-    def _loss_and_grads(self, params, batch, Y, W, sw, rng, workspace):
+    def _loss_and_grads(self, params, batch, Y, offset, W, sw, rng, workspace):
         """Weighted mean loss of a minibatch plus the L2 penalty, and its gradients."""
         total = W.sum()
         if total <= 0:
@@ -139,6 +166,8 @@ class TrainingLoop:
         out, cache = network.forward(
             params, batch.X, batch.lengths, dropout_rng=rng, workspace=workspace
         )
+        if offset is not None:
+            out = out + offset
         loss, d_out = self.loss(out, Y, W / total)
         grads = network.backward(params, d_out, cache, workspace)
         scale = self.alpha and float(self.alpha / sw.sum())  # float: no float64 promotion
@@ -175,9 +204,12 @@ class TrainingLoop:
         return False
 
     @staticmethod
-    def _print_epoch(history, seconds, early_stopping):
-        """One line per epoch, in MLP's format, with the validation score and time added."""
+    def _print_epoch(history, seconds, early_stopping, weight):
+        """One line per epoch, in MLP's format, with the whole model's validation score,
+        the network's weight beside closed-form parts (when weighed), and time added."""
         line = f"Iteration {history.n_iter}, loss = {history.loss_curve[-1]:.8f}"
         if early_stopping:
             line += f", validation score = {history.validation_scores[-1]:.6f}"
+        if weight is not None:
+            line += f", LSTM weight = {weight:.3g}"
         print(f"{line}, time = {seconds:.2f}s")

@@ -158,3 +158,24 @@ class Network:
             )
             grads[:0] = layer_grads
         return grads
+
+    def to_onnx(self, e, params, batch):
+        """Emit the network's prediction as ONNX nodes, layer after layer.
+
+        Parameters
+        ----------
+        e : sklstm._onnx_graph.Emitter
+            Adds nodes and constants to the graph being built.
+        params : list of ndarray
+            The flat list of parameters.
+        batch : sklstm._onnx_graph.GraphBatch
+            The input batch in the graph; each layer replaces it with its output.
+
+        Returns
+        -------
+        out : str
+            The float32 output's name: ``(N, k)``, or ``(N, T, k)`` without a readout.
+        """
+        for layer, layer_params in zip(self.layers, self.split(params)):
+            layer.to_onnx(e, batch, layer_params)
+        return batch.x

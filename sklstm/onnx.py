@@ -189,13 +189,15 @@ def _calculate_classifier_shape(operator):
     operator.outputs[1].type = tensor(_output_shape(operator, model, len(labels)))
 
 
-def _network_and_input(scope, operator, container):
+def _raw_output(scope, operator, container):
+    """The model's raw outputs (float64): every part of the composite, blended."""
     model = operator.raw_operator
     e = graph.Emitter(scope, container)
     lengths = operator.inputs[1].full_name if len(operator.inputs) == 2 else None
     rank = len(operator.inputs[0].type.shape)
-    x = graph.standardized_input(e, model, operator.inputs[0].full_name, rank)
-    return model, e, graph.network_input(e, model, x, lengths), x
+    inputs = graph.GraphInputs(e, model, operator.inputs[0].full_name, rank, lengths)
+    raw = model._composite_model().to_onnx(e, inputs, model._network_part(model.coefs_))
+    return model, e, raw
 
 
 def _output_type(operator):
@@ -203,33 +205,14 @@ def _output_type(operator):
 
 
 def _convert_regressor(scope, operator, container):
-    model, e, batch, x = _network_and_input(scope, operator, container)
-    outputs = []
-    if model.linear_steps_:
-        outputs.append(graph.linear_base(
-            e, batch, model.linear_steps_, model._linear_coef, model._linear_intercept
-        ))  # fmt: skip
-    if model.random_kernels_:
-        # The blend base + kernel_weight_ * (kernel - base), as NumPy computes it.
-        lengths = operator.inputs[1].full_name if len(operator.inputs) == 2 else None
-        kernel = graph.random_kernel_base(e, model, x, lengths)
-        base = outputs.pop() if outputs else e.const(0.0)
-        gap = e.op("Sub", kernel, base)
-        outputs.append(e.op("Add", base, e.op("Mul", gap, e.const(float(model.kernel_weight_)))))
-    if model.network_weight_:
-        raw = graph.network_output(e, model._network(), model.coefs_, batch)
-        raw = e.op("Cast", raw, to=graph.DOUBLE)
-        if model.network_weight_ != 1.0:
-            raw = e.op("Mul", raw, e.const(float(model.network_weight_)))
-        outputs.append(raw)
-    raw = outputs[0] if len(outputs) == 1 else e.op("Add", outputs[1], outputs[0])
+    model, e, raw = _raw_output(scope, operator, container)
     if model._y_mean is not None:
         raw = e.op("Add", e.op("Mul", raw, e.const(model._y_scale)), e.const(model._y_mean))
     e.op("Cast", raw, outputs=[operator.outputs[0].full_name], to=_output_type(operator))
 
 
 def _convert_classifier(scope, operator, container):
-    model, e, batch, x = _network_and_input(scope, operator, container)
+    model = operator.raw_operator
     zipmap = container.get_options(model, dict(zipmap=True))["zipmap"]
     if model._per_step and zipmap is not False:
         raise ValueError(
@@ -237,14 +220,7 @@ def _convert_classifier(scope, operator, container):
             "ZipMap cannot take: convert with options={'zipmap': False} (sklstm.onnx.to_onnx "
             "sets it)."
         )
-    lengths = operator.inputs[1].full_name if len(operator.inputs) == 2 else None
-    raw = graph.network_output(e, model._network(), model.coefs_, batch)
-    if model.random_kernels_:
-        # The base's log-odds (float64) plus the network's, weighed.
-        raw = e.op("Cast", raw, to=graph.DOUBLE)
-        if model.network_weight_ != 1.0:
-            raw = e.op("Mul", raw, e.const(float(model.network_weight_)))
-        raw = e.op("Add", raw, graph.random_kernel_base(e, model, x, lengths))
+    model, e, raw = _raw_output(scope, operator, container)
     index = e.op("ArgMax", raw, axis=-1, keepdims=0)
     e.op("Gather", e.const(_class_labels(model)), index, outputs=[operator.outputs[0].full_name])
     probabilities = e.op("Softmax", raw, axis=-1)
@@ -255,6 +231,9 @@ skl2onnx.update_registered_converter(
     LSTMRegressor, "SklstmLSTMRegressor", _calculate_regressor_shape, _convert_regressor
 )
 skl2onnx.update_registered_converter(
-    LSTMClassifier, "SklstmLSTMClassifier", _calculate_classifier_shape, _convert_classifier,
+    LSTMClassifier,
+    "SklstmLSTMClassifier",
+    _calculate_classifier_shape,
+    _convert_classifier,
     options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
-)  # fmt: skip
+)

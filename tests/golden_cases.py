@@ -44,7 +44,7 @@ def _with_network(model):
     """The regressor as the arrays were written: ridge plus network, whatever the held-out
     sequences chose (``network_weight_``, which came later, may drop the network)."""
     if hasattr(model, "network_weight_"):
-        model.network_weight_ = 1.0
+        model.blend_weights_["lstm"] = 1.0
     return model
 
 

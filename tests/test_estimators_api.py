@@ -327,9 +327,9 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     model.fit(*regression_data(n=100))
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Iteration")]
     assert len(lines) == 2
-    assert re.fullmatch(
-        r"Iteration 2, loss = [0-9.]+, validation score = -?[0-9.]+, time = [0-9.]+s", lines[1]
-    )
+    # The whole model's validation score, and the LSTM's weight beside the ridge.
+    line = r"Iteration 2, loss = [0-9.]+, validation score = -?[0-9.]+, LSTM weight = [0-9.e-]+, "
+    assert re.fullmatch(line + r"time = [0-9.]+s", lines[1])
 
 
 def test_convergence_warning_names_iterations():

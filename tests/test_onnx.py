@@ -89,7 +89,7 @@ def test_regressor_parity(case, ragged):
 def test_regressor_parity_with_and_without_the_network(weight):
     # Early stopping weighs the network by what held-out sequences bear out; every weight exports.
     model = fitted(LSTMRegressor(**FAST, early_stopping=True), X3, Y)
-    model.network_weight_ = weight
+    model.blend_weights_["lstm"] = weight
     (pred,) = session(to_onnx(model, X3)).run(None, feeds(X3))
     assert_parity(pred, model.predict(X3))
 
@@ -101,7 +101,7 @@ def test_regressor_random_kernel_base_blended(kernel_weight):
     y = X[:, 60:70, 0].max(axis=1) + X[:, -1, 1]
     model = fitted(LSTMRegressor(**FAST), X, y)
     assert model.random_kernels_ == 9996 // 84 * 84  # 'auto': on from 100 steps
-    model.kernel_weight_ = kernel_weight
+    model.blend_weights_.update(linear_steps=1.0 - kernel_weight, random_kernels=kernel_weight)
     (pred,) = session(to_onnx(model, X)).run(None, feeds(X))
     assert_parity(pred, model.predict(X))
 
@@ -181,7 +181,7 @@ def test_random_kernel_base_with_the_network_weighed(weight):
     y = (X[:, 60:70, 0].mean(axis=1) > 0).astype(int)
     model = fitted(LSTMClassifier(**FAST), X, y)
     assert model.random_kernels_ == 9996 // 84 * 84  # 'auto': on from 100 steps
-    model.network_weight_ = weight
+    model.blend_weights_["lstm"] = weight
     label, proba = session(to_onnx(model, X, options={"zipmap": False})).run(None, feeds(X))
     np.testing.assert_array_equal(label, model.predict(X))
     assert_parity(proba, model.predict_proba(X))

@@ -111,11 +111,11 @@ def test_the_base_finds_local_shapes_the_lstm_alone_misses():
 def test_predictions_are_the_base_log_odds_plus_the_weighted_network():
     X, y = shapes(60, 150, 3)
     model = LSTMClassifier(random_kernels=840, **FAST).fit(X, y)
-    model.network_weight_ = 0.0
+    model.blend_weights_["lstm"] = 0.0
     base_only = model.predict_log_proba(X[:7])
-    model.network_weight_ = 1.0
+    model.blend_weights_["lstm"] = 1.0
     full = model.predict_log_proba(X[:7])
-    network = model._forward(model._network_input(model_batch(model, X[:7])), model.coefs_)
+    network = model._forward(model._inputs(model_batch(model, X[:7])).network, model.coefs_)
     shift = full - base_only
     # log_softmax(base + network) - log_softmax(base): the network's logits, up to a constant.
     np.testing.assert_allclose(shift - shift[:, :1], network - network[:, :1], rtol=1e-4, atol=1e-5)
@@ -163,9 +163,9 @@ def test_sequences_shorter_than_a_kernel_work():
 def test_warm_start_keeps_the_base_and_refuses_to_change_it():
     X, y = shapes(40, 110, 7)
     model = LSTMClassifier(warm_start=True, **FAST).fit(X, y)
-    coef = model._kernel_base["coef"].copy()
+    coef = dict(model._composite["parts"])["random_kernels"]["coef"].copy()
     model.fit(X, y)
-    np.testing.assert_array_equal(model._kernel_base["coef"], coef)
+    np.testing.assert_array_equal(dict(model._composite["parts"])["random_kernels"]["coef"], coef)
     assert clone(model).set_params(random_kernels=84).fit(X, y).random_kernels_ == 84
     with pytest.raises(ValueError, match="random_kernels changed"):
         model.set_params(random_kernels=84).fit(X, y)
@@ -214,16 +214,17 @@ def test_regressor_predictions_are_the_blend_plus_the_weighted_network():
     X, y = bumps(60, 150, 4)
     model = LSTMRegressor(random_kernels=840, **FAST).fit(X, y)
     batch = model_batch(model, X[:7])
-    net_input = model._network_input(batch)
-    window = model._linear_base(batch, net_input)  # the blend
+    inputs = model._inputs(batch)
+    window = model._composite_model().base_output(inputs)  # the blend
     weight = model.kernel_weight_
-    model.kernel_weight_ = 0.0
-    ridge = model._linear_base(batch, net_input)
-    model.kernel_weight_ = 1.0
-    kernel = model._linear_base(batch, net_input)
+    assert model.blend_weights_["linear_steps"] == 1.0 - weight
+    model.blend_weights_["random_kernels"] = 0.0
+    ridge = model._composite_model().base_output(inputs)
+    model.blend_weights_["random_kernels"] = 1.0
+    kernel = model._composite_model().base_output(inputs)
     np.testing.assert_allclose(window, (1 - weight) * ridge + weight * kernel, rtol=1e-12)
-    model.kernel_weight_ = weight
-    network = model._forward(net_input, model.coefs_)
+    model.blend_weights_["random_kernels"] = weight
+    network = model._forward(inputs.network, model.coefs_)
     expected = (window + model.network_weight_ * network)[:, 0] * model._y_scale + model._y_mean
     np.testing.assert_allclose(model.predict(X[:7]), expected, rtol=1e-6)
     alone = LSTMRegressor(random_kernels=840, linear_steps=0, **FAST).fit(X, y)

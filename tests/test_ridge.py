@@ -6,7 +6,8 @@ from sklearn.base import clone
 from sklearn.linear_model import Ridge
 
 from sklstm import LSTMRegressor
-from sklstm._regressor import _held_out_share, _least_squares_share
+from sklstm._composite._blend import held_out_share as _held_out_share
+from sklstm._composite._blend import least_squares_share as _least_squares_share
 from sklstm._ridge import ALPHAS, ridge_gcv
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
@@ -111,9 +112,9 @@ def test_network_is_kept_when_it_helps():
     assert model.score(X, y) > 0.5
     # The weight scales the network's share of the predictions, nothing else.
     ridge_alone = clone(model).fit(X, y)
-    ridge_alone.network_weight_ = 0.0
+    ridge_alone.blend_weights_["lstm"] = 0.0
     full = clone(model).fit(X, y)
-    full.network_weight_ = 1.0
+    full.blend_weights_["lstm"] = 1.0
     np.testing.assert_allclose(
         model.predict(X),
         ridge_alone.predict(X) + model.network_weight_ * (full.predict(X) - ridge_alone.predict(X)),

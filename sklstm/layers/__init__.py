@@ -18,5 +18,13 @@ from ._readout import Readout
 from ._relu import ReLU
 
 __all__ = [
-    "Conv1D", "Dense", "Dropout", "LSTM", "Layer", "LayerNorm", "MaxPool1D", "ReLU", "Readout",
-]  # fmt: skip
+    "Conv1D",
+    "Dense",
+    "Dropout",
+    "LSTM",
+    "Layer",
+    "LayerNorm",
+    "MaxPool1D",
+    "ReLU",
+    "Readout",
+]

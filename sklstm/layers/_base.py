@@ -131,6 +131,20 @@ class Layer:
         """
         return dY, []
 
+    def to_onnx(self, e, batch, params):
+        """Emit the layer's prediction as ONNX nodes (dropout's identity by default).
+
+        Parameters
+        ----------
+        e : sklstm._onnx_graph.Emitter
+            Adds nodes and constants to the graph being built.
+        batch : sklstm._onnx_graph.GraphBatch
+            The batch in the graph: its tensor ``x``, layout and real steps; the layer
+            replaces them with its output's.
+        params : list of ndarray
+            The layer's parameters.
+        """
+
 
 def implements(method):
     """Document a layer's method with the contract's sections from :class:`Layer`.

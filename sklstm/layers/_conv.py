@@ -1,5 +1,7 @@
 """A 1D convolution over time: each output step reads a window of input steps."""
 
+import numpy as np
+
 from ..core import conv1d_backward, conv1d_forward, init_conv1d_params
 from ._base import Layer, implements
 
@@ -59,3 +61,16 @@ class Conv1D(Layer):
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
         dX, dW, db = conv1d_backward(dY, params[0], cache, need_dX)
         return dX, [dW, db]
+
+    @implements
+    def to_onnx(self, e, batch, params):
+        """Emit ONNX's Conv over channels-first steps, steps past each end read as zeros."""
+        W, b = params
+        batch.to("NCT")
+        x = batch.masked(0.0)
+        left = (self.kernel_size - 1) // 2
+        kernels = e.const(np.transpose(W, (2, 1, 0)).astype(np.float32))
+        pads = [left, self.kernel_size - 1 - left]
+        bias = e.const(b.astype(np.float32))
+        batch.x = e.op("Conv", x, kernels, bias, kernel_shape=[self.kernel_size], pads=pads)
+        batch.x = batch.masked(0.0)

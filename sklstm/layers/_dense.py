@@ -63,3 +63,11 @@ class Dense(Layer):
         dW = X.reshape(-1, X.shape[-1]).T @ dY_rows
         db = dY_rows.sum(axis=0)
         return (dY @ W.T if need_dX else None), [dW, db]
+
+    @implements
+    def to_onnx(self, e, batch, params):
+        """Emit ``X @ W + b`` on each vector, or on each step (batch-major)."""
+        if batch.layout != "NC":
+            batch.to("NTC")
+        W, b = (e.const(p.astype(np.float32)) for p in params)
+        batch.x = e.op("Add", e.op("MatMul", batch.x, W), b)

@@ -1,5 +1,7 @@
 """An LSTM layer, reading each sequence forward, or both ways."""
 
+import numpy as np
+
 from ..core import init_lstm_stack, lstm_stack_backward, lstm_stack_forward
 from ._base import Layer, implements
 
@@ -62,13 +64,58 @@ class LSTM(Layer):
 
     @implements
     def forward(self, params, X, lengths, workspace=None, rng=None, keep_cache=True):
+        stack = [self._directions(params)]
         H, cache = lstm_stack_forward(
-            X, [self._directions(params)], lengths=lengths, keep_cache=keep_cache,
-            workspace=workspace,
-        )  # fmt: skip
+            X, stack, lengths=lengths, keep_cache=keep_cache, workspace=workspace
+        )
         return H, lengths, cache
 
     @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
         dX, grads = lstm_stack_backward(dY, cache, need_dX=need_dX, workspace=workspace)
         return dX, [g for direction in grads[0] for g in direction]
+
+    @implements
+    def to_onnx(self, e, batch, params):
+        """Emit ONNX's LSTM over step-major input, with each sequence's real steps."""
+        W, R, B = (e.const(A) for A in onnx_weights(self._directions(params)))
+        inputs = [batch.to("TNC"), W, R, B]
+        if batch.lengths is not None:
+            inputs.append(e.op("Cast", batch.lengths, to=e.INT32))
+        direction = "bidirectional" if self.n_directions == 2 else "forward"
+        Y, Y_h = e.op("LSTM", *inputs, n_outputs=2, hidden_size=self.n_hidden, direction=direction)
+        # Y is (T, directions, N, H): each step's states side by side, forward then backward.
+        Y = e.op("Transpose", Y, perm=[0, 2, 1, 3])
+        batch.x = e.op("Reshape", Y, e.const([0, 0, -1], np.int64))
+        # Y_h holds the forward state at each sequence's last real step and the backward
+        # state at step 0: the 'last' readout.
+        Y_h = e.op("Transpose", Y_h, perm=[1, 0, 2])
+        batch.last = e.op("Reshape", Y_h, e.const([0, -1], np.int64))
+
+
+def onnx_weights(directions):
+    """ONNX's ``W, R, B`` from sklstm's ``(Wx, Wh, b)`` per direction.
+
+    sklstm keeps gate blocks i, f, g, o in columns (``x @ Wx``); ONNX keeps i, o, f, c in
+    rows (``W @ x``) and two biases, the second zero here.
+
+    Parameters
+    ----------
+    directions : list of tuple of ndarray
+        ``(Wx, Wh, b)`` of each direction.
+
+    Returns
+    -------
+    W, R, B : ndarray of float32
+        ONNX's input weights, recurrent weights and biases.
+    """
+    n_hidden = directions[0][1].shape[0]
+    blocks = [slice(k * n_hidden, (k + 1) * n_hidden) for k in (0, 3, 1, 2)]
+
+    def rows(A):
+        return np.concatenate([A[..., block] for block in blocks], axis=-1).T
+
+    W = np.stack([rows(Wx) for Wx, _, _ in directions])
+    R = np.stack([rows(Wh) for _, Wh, _ in directions])
+    B = np.stack([np.concatenate([rows(b), np.zeros(4 * n_hidden)]) for _, _, b in directions])
+    return [A.astype(np.float32) for A in (W, R, B)]

@@ -1,5 +1,7 @@
 """Max pooling over time: sequences ``pool_size`` times shorter."""
 
+import numpy as np
+
 from ..core import max_pool_backward, max_pool_forward
 from ._base import Layer, implements
 
@@ -35,3 +37,19 @@ class MaxPool1D(Layer):
     @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
         return max_pool_backward(dY, cache), []
+
+    @implements
+    def to_onnx(self, e, batch, params):
+        """Emit ONNX's MaxPool over runs of ``pool_size`` steps, the last padded with -inf."""
+        size = self.pool_size
+        batch.to("NCT")
+        x = batch.masked(-np.inf)
+        n_steps, k = batch.n_steps(), e.const(size, np.int64)
+        extra = e.op("Mod", e.op("Sub", k, e.op("Mod", n_steps, k)), k)
+        extra = e.op("Unsqueeze", extra, e.const([0], np.int64))
+        pads = e.op("Concat", e.const([0, 0, 0, 0, 0], np.int64), extra, axis=0)
+        x = e.op("Pad", x, pads, e.const(-np.inf, np.float32))
+        batch.x = e.op("MaxPool", x, kernel_shape=[size], strides=[size])
+        if batch.lengths is not None:
+            batch.lengths = e.ceil_div(batch.lengths, size)
+            batch.x = batch.masked(0.0)

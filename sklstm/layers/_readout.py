@@ -59,3 +59,23 @@ class Readout(Layer):
         dH = ws.zeros("dH", H.shape, H.dtype)
         pool_backward(dY, H, cache.lengths, self.pooling, dH, self.backward_half)
         return dH, []
+
+    @implements
+    def to_onnx(self, e, batch, params):
+        """Emit the pooled states, one vector per sequence."""
+        batch.x, batch.layout = _pooled(e, batch, self.pooling), "NC"
+
+
+def _pooled(e, batch, pooling):
+    if pooling == "concat":
+        return e.op("Concat", *(_pooled(e, batch, p) for p in ("last", "mean", "max")), axis=1)
+    if pooling == "last":
+        return batch.last  # the LSTM below left it
+    batch.to("TNC")
+    if pooling == "max":
+        return e.reduce("ReduceMax", batch.masked(-np.inf), 0)
+    if batch.lengths is None:
+        return e.reduce("ReduceMean", batch.x, 0)
+    total = e.reduce("ReduceSum", batch.masked(0.0), 0)
+    counts = e.op("Unsqueeze", e.op("Cast", batch.lengths, to=e.FLOAT), e.const([1], np.int64))
+    return e.op("Div", total, counts)

@@ -26,3 +26,8 @@ class ReLU(Layer):
     @implements
     def backward(self, params, dY, cache, workspace=None, need_dX=True):
         return dY * cache, []
+
+    @implements
+    def to_onnx(self, e, batch, params):
+        """Emit ONNX's Relu."""
+        batch.x = e.op("Relu", batch.x)
