@@ -86,7 +86,7 @@ def build_network(arch, n_outputs, dropout):
     """The layers, from the input upwards: the convolutional front end, LSTMs, readout, head."""
     layers = []
     for filters, kernel_size in zip(arch.conv_filters, arch.conv_kernel_sizes):
-        # No normalisation between: LayerNorm over each step's channels erased the windows'
+        # No normalisation between: layer norm over each step's channels erased the windows'
         # amplitude and cost accuracy (benchmarks/README.md, "Convolutional front end").
         layers += [Conv1D(filters, kernel_size), ReLU()]
         if arch.conv_pool_size > 1:

@@ -17,13 +17,26 @@ __all__ = ["LSTMClassifier"]
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
-    """Recurrent (LSTM) classifier for sequences.
+    """Recurrent (LSTM) classifier for sequences, with a random-kernel ridge beside it.
 
-    Stacked LSTM layers read each sequence; a softmax layer maps the pooled
-    state (or, with ``return_sequences=True``, the state at every step) to
-    class probabilities. Trained on the cross-entropy, like ``MLPClassifier``,
-    with Adam or SGD on minibatches and backpropagation through time. Labels
-    may be of any type (strings too) and are predicted back as given.
+    The model sums the log-odds of its parts, weighed as ``blend_weights_``
+    reports after a fit:
+
+    - ``"random_kernels"``: a ridge classifier on MiniRocket's random-kernel
+      features, its scores read as log-odds (on by default when the training
+      sequences reach 100 steps; ``random_kernels``);
+    - ``"lstm"``: stacked LSTM layers and a softmax layer on the pooled state
+      (or, with ``return_sequences=True``, the state at every step), trained
+      with the ridge's log-odds added to its own on the cross-entropy, like
+      ``MLPClassifier``, by Adam or SGD on minibatches and backpropagation
+      through time.
+
+    Beside the ridge, ``validation_fraction`` of the sequences is held out to
+    weigh the LSTM; a network that adds nothing there gets weight 0, its
+    training then stopping early. Short sequences get the LSTM alone. For a
+    plain LSTM at any length: ``LSTMClassifier(random_kernels=0)``. See the
+    user guide's "What model you get". Labels may be of any type (strings too)
+    and are predicted back as given.
 
     Parameters
     ----------
@@ -158,6 +171,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         (gate blocks i, f, g, o); then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of classes (units of the softmax head).
+    blend_weights_ : dict
+        Weight of each fitted part's log-odds: ``"random_kernels"`` (1 when
+        fitted) and ``"lstm"`` (``network_weight_``). ``{"lstm": 1.0}`` is a
+        plain LSTM.
     random_kernels_ : int
         Features of the random-kernel base (``random_kernels`` resolved, a
         multiple of 84), 0 without one.
@@ -169,6 +186,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Share of the LSTM's log-odds in predictions: 1 without the base; with it,
         the weight in [0, 1] of least cross-entropy on the held-out sequences (1
         when fewer than 2 can be held out, and after ``partial_fit``).
+        ``blend_weights_["lstm"]``; training stops early when no epoch has given
+        the LSTM weight and its held-out loss has not fallen for 5 epochs.
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).

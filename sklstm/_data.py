@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
-from .core import Sequences
+from .core import Sequences, pad_sequences, step_mask
 
 __all__ = [
     "check_sample_weight",
@@ -62,16 +62,13 @@ def _check_sequence(x, k):
 
 
 def _pad(seqs):
-    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     n_features = {s.shape[1] for s in seqs}
     if len(n_features) > 1:
         raise ValueError(
             f"The sequences of X have different numbers of features: {sorted(n_features)}. "
             "Every sequence must have the same number of features per step."
         )
-    X = np.zeros((len(seqs), lengths.max(), n_features.pop()))
-    for k, s in enumerate(seqs):
-        X[k, : len(s)] = s
+    X, lengths = pad_sequences(seqs)
     return Sequences(X, None if np.all(lengths == lengths[0]) else lengths)
 
 
@@ -185,7 +182,7 @@ def validate_sequence_targets(y, batch, *, numeric):
                 f"= {(N, T)} or (n_samples, n_timesteps, n_outputs), or be a list of "
                 f"per-sequence arrays for ragged X; got shape {y_arr.shape}."
             )
-        real = np.arange(T) < lengths[:, None]
+        real = step_mask(lengths, T)
         y_real = y_arr[real]
     if numeric:
         y_real = check_array(y_real, ensure_2d=False, dtype=np.float64, input_name="y")
@@ -222,7 +219,7 @@ def real_steps(A, batch):
     N, T = A.shape[:2]
     if batch.lengths is None:
         return A.reshape((N * T,) + A.shape[2:])
-    return A[np.arange(T) < batch.lengths[:, None]]
+    return A[step_mask(batch.lengths, T)]
 
 
 def pad_steps(values, batch):
@@ -232,7 +229,7 @@ def pad_steps(values, batch):
     steps) and the mask of real steps.
     """
     N, T, _ = batch.X.shape
-    real = np.arange(T) < step_counts(batch)[:, None]
+    real = step_mask(step_counts(batch), T)
     padded = np.zeros((N, T, values.shape[1]))
     padded[real] = values
     return padded, real

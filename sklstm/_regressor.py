@@ -15,12 +15,26 @@ __all__ = ["LSTMRegressor"]
 
 
 class LSTMRegressor(RegressorMixin, BaseLSTM):
-    """Recurrent (LSTM) regressor for sequences.
+    """Recurrent (LSTM) regressor for sequences, with ridge models beside it.
 
-    Stacked LSTM layers read each sequence; a linear layer maps the pooled
-    state (or, with ``return_sequences=True``, the state at every step) to the
-    targets. Trained on the mean squared error, like ``MLPRegressor``, with
-    Adam or SGD on minibatches and backpropagation through time.
+    The model is a weighted sum of parts, reported after a fit in
+    ``blend_weights_``:
+
+    - ``"linear_steps"``: a ridge regression on the last steps (on by default
+      for one target per sequence; ``linear_steps``);
+    - ``"random_kernels"``: a ridge on MiniRocket's random-kernel features (on
+      by default from 100 steps, except on a series' sliding windows;
+      ``random_kernels``);
+    - ``"lstm"``: stacked LSTM layers and a linear layer on the pooled state (or,
+      with ``return_sequences=True``, the state at every step), trained on what
+      the ridges leave with the mean squared error, like ``MLPRegressor``, by
+      Adam or SGD on minibatches and backpropagation through time.
+
+    The two ridges are blended by leave-one-out error; the LSTM is weighed on
+    held-out sequences (early stopping's) and dropped (weight 0) when they
+    cannot tell its help from chance, its training then stopping early. For a
+    plain LSTM: ``LSTMRegressor(linear_steps=0, random_kernels=0)``. See the
+    user guide's "What model you get".
 
     Parameters
     ----------
@@ -172,6 +186,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         (gate blocks i, f, g, o); then the head's ``W_out`` and ``b_out``.
     n_outputs_ : int
         Number of targets.
+    blend_weights_ : dict
+        Weight of each fitted part in the predictions: ``"linear_steps"``,
+        ``"random_kernels"`` (the two ridges' shares, summing to 1) and
+        ``"lstm"`` (``network_weight_``). ``{"lstm": 1.0}`` is a plain LSTM.
     linear_steps_ : int
         Steps read by the ridge regression (``linear_steps`` with 'auto'
         resolved); 0 without one.
@@ -187,6 +205,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Share of the random-kernel ridge in the linear part of the predictions,
         in [0, 1] (the ridge on the last steps has the rest): 0 without a base,
         1 with a base but no ridge on the last steps.
+        ``blend_weights_["random_kernels"]``.
     network_weight_ : float
         Share of the LSTM in the predictions, in [0, 1]: with early stopping
         (or a random-kernel base), the weight that best fits (least squares)
@@ -195,7 +214,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         variance, is its squared t-statistic; 0.0 (the predictions are the
         linear part's) when F < 4, that is when the held-out sequences (sample
         weights read as counts) cannot tell its help from chance. 1.0 without
-        early stopping or without a linear part.
+        early stopping or without a linear part. ``blend_weights_["lstm"]``;
+        training stops early when no epoch has given the LSTM weight and its
+        held-out loss has not fallen for 5 epochs.
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
@@ -205,7 +226,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     best_loss_ : float
         Lowest training loss seen.
     validation_scores_ : list of float or None
-        R^2 on the held-out data after each epoch, with early stopping.
+        R^2 of the whole model (the ridges plus the LSTM at full weight) on the
+        held-out data after each epoch, with early stopping.
     best_validation_score_ : float or None
         Best of ``validation_scores_``.
     n_iter_ : int

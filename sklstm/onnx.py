@@ -41,6 +41,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from . import _onnx_graph as graph
+from . import core
 from ._classifier import LSTMClassifier
 from ._data import is_ragged
 from ._regressor import LSTMRegressor
@@ -73,12 +74,7 @@ def pad_sequences(X, dtype=np.float32):
     ([[1.0, 2.0], [3.0, 0.0]], [2, 1])
     """
     seqs = [np.asarray(x, dtype=dtype) for x in X]
-    seqs = [x.reshape(-1, 1) if x.ndim == 1 else x for x in seqs]
-    lengths = np.array([len(x) for x in seqs], dtype=np.int64)
-    padded = np.zeros((len(seqs), lengths.max(), seqs[0].shape[1]), dtype=dtype)
-    for k, x in enumerate(seqs):
-        padded[k, : len(x)] = x
-    return padded, lengths
+    return core.pad_sequences([x.reshape(-1, 1) if x.ndim == 1 else x for x in seqs], dtype)
 
 
 def to_onnx(model, X, *, target_opset=None, options=None):

@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm.core import (
-    conv1d_backward,
-    conv1d_forward,
-    layer_norm_backward,
-    layer_norm_forward,
-)
-from sklstm.layers import LSTM, Conv1D, Dense, LayerNorm, MaxPool1D, Readout, ReLU
+from sklstm.core import conv1d_backward, conv1d_forward
+from sklstm.layers import LSTM, Conv1D, Dense, MaxPool1D, Readout, ReLU
 from sklstm.network import Network
 from tests.test_core_gradients import numerical_gradient, relative_error
 
@@ -20,7 +15,7 @@ LENGTHS = np.array([9, 2, 5, 7])
 
 
 def front_end_layers(kernel_size=3, pool_size=2):
-    return [Conv1D(4, kernel_size), LayerNorm(), ReLU(), MaxPool1D(pool_size)]
+    return [Conv1D(4, kernel_size), ReLU(), MaxPool1D(pool_size)]
 
 
 def check_gradients(layers, X, lengths, seed=0):
@@ -28,7 +23,7 @@ def check_gradients(layers, X, lengths, seed=0):
     rng = np.random.RandomState(seed)
     net = Network(layers)
     params = net.init_params(X.shape[2], rng)
-    for p in params:  # move away from the initial values (LayerNorm's ones and zeros)
+    for p in params:  # move away from the initial values (zero biases)
         p += 0.3 * rng.standard_normal(p.shape)
     out, cache = net.forward(params, X, lengths)
     R = rng.standard_normal(out.shape)
@@ -55,12 +50,6 @@ def test_conv1d_gradients(kernel_size, ragged):
     check_gradients([Conv1D(4, kernel_size)], X, LENGTHS if ragged else None)
 
 
-@pytest.mark.parametrize("ragged", [False, True])
-def test_layer_norm_gradients(ragged):
-    X = np.random.RandomState(2).standard_normal((4, 9, 3))
-    check_gradients([LayerNorm()], X, LENGTHS if ragged else None)
-
-
 @pytest.mark.parametrize("pool_size", [2, 3, 4])
 @pytest.mark.parametrize("ragged", [False, True])
 def test_max_pool_gradients(pool_size, ragged):
@@ -78,26 +67,18 @@ def test_front_end_stacked_under_lstm_gradients(bidirectional, ragged):
     check_gradients(layers, X, LENGTHS if ragged else None)
 
 
-def test_input_gradient_of_conv_and_norm():
+def test_input_gradient_of_conv():
     # The first layer's input gradient is never needed in a network, so it is checked here,
     # on the core functions (deeper layers' input gradients are checked through the
     # parameters of the layers below them).
     rng = np.random.RandomState(5)
     X = rng.standard_normal((4, 9, 3))
     W, b = rng.standard_normal((3, 3, 4)), rng.standard_normal(4)
-    gamma, beta = rng.standard_normal(4), rng.standard_normal(4)
     R = rng.standard_normal((4, 9, 4))
     R[np.arange(9) >= LENGTHS[:, None]] = 0.0
-
-    def forward():
-        Y, c1 = conv1d_forward(X, W, b, LENGTHS)
-        Z, c2 = layer_norm_forward(Y, gamma, beta, LENGTHS)
-        return Z, c1, c2
-
-    Z, c1, c2 = forward()
-    dY = layer_norm_backward(R, gamma, c2)[0]
-    dX = conv1d_backward(dY, W, c1)[0]
-    numeric = numerical_gradient(lambda: np.sum(forward()[0] * R), X)
+    Y, cache = conv1d_forward(X, W, b, LENGTHS)
+    dX = conv1d_backward(R, W, cache)[0]
+    numeric = numerical_gradient(lambda: np.sum(conv1d_forward(X, W, b, LENGTHS)[0] * R), X)
     assert relative_error(dX, numeric) < 1e-6
 
 
@@ -145,7 +126,7 @@ def test_sequences_shorter_than_the_kernel(T):
 
 @pytest.mark.parametrize(
     "layer",
-    [Conv1D(3, 4), LayerNorm(), MaxPool1D(3)],
+    [Conv1D(3, 4), MaxPool1D(3)],
     ids=lambda layer: type(layer).__name__,
 )
 def test_each_layer_alone_ignores_padding(layer):

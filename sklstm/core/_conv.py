@@ -15,8 +15,6 @@ __all__ = [
     "conv1d_backward",
     "conv1d_forward",
     "init_conv1d_params",
-    "layer_norm_backward",
-    "layer_norm_forward",
     "max_pool_backward",
     "max_pool_forward",
 ]
@@ -167,91 +165,6 @@ def conv1d_backward(dY, W, cache, need_dX=True):
     if lengths is not None:
         dX[~step_mask(lengths, T)] = 0.0
     return dX, dW, db
-
-
-def layer_norm_forward(X, gamma, beta, lengths=None, eps=1e-5):
-    """Normalise each step over its channels, then scale and shift (Ba et al. 2016).
-
-    Statistics are per step and per sequence, so the result never depends on the other
-    sequences of the batch: the same in training and prediction, at any batch size.
-
-    Parameters
-    ----------
-    X : ndarray, shape (n_samples, n_timesteps, n_channels)
-        Padded batch.
-    gamma, beta : ndarray, shape (n_channels,)
-        Scale and shift.
-    lengths : ndarray of int, shape (n_samples,), default=None
-        Real steps per sequence.
-    eps : float, default=1e-5
-        Added to the variance.
-
-    Returns
-    -------
-    Y : ndarray, shape (n_samples, n_timesteps, n_channels)
-        ``gamma * (X - mean) / sqrt(var + eps) + beta``, zero at padded steps.
-    cache : tuple
-        What :func:`layer_norm_backward` needs.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklstm.core import layer_norm_forward
-    >>> X = np.array([[[1.0, 3.0]]])
-    >>> layer_norm_forward(X, np.ones(2), np.zeros(2), eps=0.0)[0].tolist()
-    [[[-1.0, 1.0]]]
-    """
-    mean = X.mean(axis=-1, keepdims=True)
-    centred = X - mean
-    inv_std = 1.0 / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + eps)
-    X_hat = centred * inv_std
-    Y = X_hat * gamma + beta
-    if lengths is not None:
-        Y[~step_mask(lengths, X.shape[1])] = 0.0
-    return Y, (X_hat, inv_std, lengths)
-
-
-def layer_norm_backward(dY, gamma, cache):
-    """Backpropagate through :func:`layer_norm_forward`.
-
-    Parameters
-    ----------
-    dY : ndarray, shape (n_samples, n_timesteps, n_channels)
-        Gradient with respect to ``Y``; values at padded steps are ignored.
-    gamma : ndarray, shape (n_channels,)
-        The scale.
-    cache : tuple
-        What :func:`layer_norm_forward` returned.
-
-    Returns
-    -------
-    dX : ndarray, shape (n_samples, n_timesteps, n_channels)
-        Gradient with respect to ``X``, zero at padded steps.
-    dgamma, dbeta : ndarray, shape (n_channels,)
-        Gradients of the scale and shift.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklstm.core import layer_norm_backward, layer_norm_forward
-    >>> Y, cache = layer_norm_forward(np.array([[[1.0, 3.0]]]), np.ones(2), np.zeros(2))
-    >>> [g.shape for g in layer_norm_backward(np.ones_like(Y), np.ones(2), cache)]
-    [(1, 1, 2), (2,), (2,)]
-    """
-    X_hat, inv_std, lengths = cache
-    if lengths is not None:
-        dY = np.where(step_mask(lengths, dY.shape[1])[:, :, None], dY, 0.0).astype(dY.dtype)
-    C = dY.shape[-1]
-    dgamma = (dY * X_hat).reshape(-1, C).sum(axis=0)
-    dbeta = dY.reshape(-1, C).sum(axis=0)
-    d_hat = dY * gamma
-    # d/dX of (X - mean) * inv_std, per step: the standard closed form.
-    dX = inv_std * (
-        d_hat
-        - d_hat.mean(axis=-1, keepdims=True)
-        - X_hat * (d_hat * X_hat).mean(axis=-1, keepdims=True)
-    )
-    return dX, dgamma, dbeta
 
 
 def pooled_lengths(lengths, pool_size):

@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._sequences import resolve_lengths
+from ._sequences import resolve_lengths, step_mask
 from ._workspace import FRESH
 
 __all__ = ["LSTMCache", "lstm_forward", "lstm_backward"]
@@ -252,7 +252,7 @@ def lstm_forward(
     order = n_active = None
     if lengths is not None:
         order = np.argsort(-lengths, kind="stable")
-        n_active = (lengths[:, None] > np.arange(T)).sum(axis=0)
+        n_active = step_mask(lengths, T).sum(axis=0)
 
     W = _fold_weights(Wx, Wh, b)
     ragged = n_active is not None

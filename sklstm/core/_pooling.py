@@ -9,7 +9,7 @@ steps never reach the result.
 
 import numpy as np
 
-from ._sequences import last_steps
+from ._sequences import last_steps, step_mask
 
 __all__ = ["POOLINGS", "pool_forward", "pool_backward"]
 
@@ -60,7 +60,7 @@ def pool_forward(H, lengths, pooling, backward_half=False):
         steps = T if lengths is None else lengths[:, None]
         return H.sum(axis=1) / steps  # padded steps of H are zero
     if lengths is not None:
-        H = np.where((np.arange(T) < lengths[:, None])[:, :, None], H, -np.inf)
+        H = np.where(step_mask(lengths, T)[:, :, None], H, -np.inf)
     return H.max(axis=1)
 
 
@@ -117,12 +117,12 @@ def pool_backward(d_features, H, lengths, pooling, dH, backward_half=False):
         if lengths is None:
             dH += share
         else:
-            real = (np.arange(T) < lengths[:, None])[:, :, None]
+            real = step_mask(lengths, T)[:, :, None]
             dH += np.where(real, share, 0.0)
     else:
         masked = H
         if lengths is not None:
-            masked = np.where((np.arange(T) < lengths[:, None])[:, :, None], H, -np.inf)
+            masked = np.where(step_mask(lengths, T)[:, :, None], H, -np.inf)
         argmax = masked.argmax(axis=1)  # (N, U)
         dH[np.arange(N)[:, None], argmax, np.arange(U)] += d_features
     return dH

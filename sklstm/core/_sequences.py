@@ -32,6 +32,38 @@ class Sequences(NamedTuple):
     lengths: np.ndarray | None
 
 
+def pad_sequences(sequences, dtype=np.float64):
+    """Right-pad sequences of different lengths into one batch.
+
+    Parameters
+    ----------
+    sequences : list of ndarray, each of shape (n_timesteps_i, n_features)
+        The sequences, all with the same number of features.
+    dtype : data-type, default=numpy.float64
+        Dtype of the batch.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, max_timesteps, n_features)
+        The sequences, zeros after each one's end.
+    lengths : ndarray of int64, shape (n_samples,)
+        Real steps of each sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import pad_sequences
+    >>> X, lengths = pad_sequences([np.ones((2, 1)), np.ones((1, 1))])
+    >>> X[:, :, 0].tolist(), lengths.tolist()
+    ([[1.0, 1.0], [1.0, 0.0]], [2, 1])
+    """
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    X = np.zeros((len(sequences), lengths.max(), sequences[0].shape[1]), dtype=dtype)
+    for k, s in enumerate(sequences):
+        X[k, : len(s)] = s
+    return X, lengths
+
+
 def step_mask(lengths, n_timesteps):
     """Boolean ``(n_samples, n_timesteps)`` array, True at the real steps.
 
@@ -121,7 +153,7 @@ def resolve_lengths(n_samples, n_timesteps, mask=None, lengths=None):
                 f"= {(n_samples, n_timesteps)}."
             )
         lengths = mask.sum(axis=1)
-        if not np.array_equal(mask, np.arange(n_timesteps) < lengths[:, None]):
+        if not np.array_equal(mask, step_mask(lengths, n_timesteps)):
             raise ValueError(
                 "mask must be True at the first real steps of each sequence and "
                 "False after them (right padding); a sequence with gaps or left "

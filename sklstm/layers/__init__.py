@@ -12,7 +12,6 @@ from ._conv import Conv1D
 from ._dense import Dense
 from ._dropout import Dropout
 from ._lstm import LSTM
-from ._norm import LayerNorm
 from ._pool import MaxPool1D
 from ._readout import Readout
 from ._relu import ReLU
@@ -23,7 +22,6 @@ __all__ = [
     "Dropout",
     "LSTM",
     "Layer",
-    "LayerNorm",
     "MaxPool1D",
     "ReLU",
     "Readout",
