@@ -35,27 +35,25 @@ _BLOCK_VALUES = 2**24
 class RandomKernels(NamedTuple):
     """The fixed kernels' settings: dilations, channel subsets and biases.
 
-        Parameters
-        ----------
-        dilations : ndarray of int, shape (n_dilations,)
-            Dilation of each group of 84 kernels.
-        channels : ndarray of float, shape (n_dilations, n_features, 84)
-            1 where a kernel reads an input feature (its output is the sum over those).
-        biases : ndarray of float, shape (n_biases_total,)
-            Every kernel's biases, dilation by dilation, kernel by kernel.
-        bias_counts : ndarray of int, shape (n_dilations,)
-            Biases per kernel at each dilation; features are ``84 * bias_counts.sum()``.
+    Parameters
+    ----------
+    dilations : ndarray of int, shape (n_dilations,)
+        Dilation of each group of 84 kernels.
+    channels : ndarray of float, shape (n_dilations, n_features, 84)
+        1 where a kernel reads an input feature (its output is the sum over those).
+    biases : ndarray of float, shape (n_biases_total,)
+        Every kernel's biases, dilation by dilation, kernel by kernel.
+    bias_counts : ndarray of int, shape (n_dilations,)
+        Biases per kernel at each dilation; features are ``84 * bias_counts.sum()``.
 
-        Examples
-        --------
-        >>> import numpy as np
-
-    from ._sequences import step_mask
-        >>> from sklstm.core import fit_random_kernels
-        >>> X = np.random.RandomState(0).normal(size=(4, 50, 1))
-        >>> kernels = fit_random_kernels(X, None, 1000, np.random.RandomState(0))
-        >>> kernels.dilations.tolist(), kernels.bias_counts.tolist()
-        ([1, 2, 6], [4, 3, 4])
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import fit_random_kernels
+    >>> X = np.random.RandomState(0).normal(size=(4, 50, 1))
+    >>> kernels = fit_random_kernels(X, None, 1000, np.random.RandomState(0))
+    >>> kernels.dilations.tolist(), kernels.bias_counts.tolist()
+    ([1, 2, 6], [4, 3, 4])
     """
 
     dilations: np.ndarray
@@ -98,38 +96,36 @@ def _zero_padding(X, lengths):
 def fit_random_kernels(X, lengths, n_features, rng, sample_weight=None):
     """Draw the dilations, channel subsets and biases for training sequences ``X``.
 
-        Parameters
-        ----------
-        X : ndarray, shape (n_samples, n_timesteps, n_features)
-            Training sequences, right-padded.
-        lengths : ndarray of int, shape (n_samples,), or None
-            Real steps per sequence; None when none is padded.
-        n_features : int
-            Features wanted; rounded down to a multiple of 84 (at least 84).
-        rng : numpy.random.RandomState
-            Draws the sequences that set the biases, and the channel subsets.
-        sample_weight : ndarray of shape (n_samples,), default=None
-            Chance of each sequence to set a kernel's biases, in proportion; drawn by
-            position in the cumulated weights of the sequences ordered by their values,
-            so that a weight of 2 draws as a repeated sequence does, in any row order.
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_timesteps, n_features)
+        Training sequences, right-padded.
+    lengths : ndarray of int, shape (n_samples,), or None
+        Real steps per sequence; None when none is padded.
+    n_features : int
+        Features wanted; rounded down to a multiple of 84 (at least 84).
+    rng : numpy.random.RandomState
+        Draws the sequences that set the biases, and the channel subsets.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Chance of each sequence to set a kernel's biases, in proportion; drawn by
+        position in the cumulated weights of the sequences ordered by their values,
+        so that a weight of 2 draws as a repeated sequence does, in any row order.
 
-        Returns
-        -------
-        kernels : RandomKernels
-            What :func:`random_kernel_features` needs.
+    Returns
+    -------
+    kernels : RandomKernels
+        What :func:`random_kernel_features` needs.
 
-        Examples
-        --------
-        >>> import numpy as np
-
-    from ._sequences import step_mask
-        >>> from sklstm.core import fit_random_kernels
-        >>> X = np.random.RandomState(0).normal(size=(4, 300, 1))
-        >>> kernels = fit_random_kernels(X, None, 10_000, np.random.RandomState(0))
-        >>> kernels.dilations.tolist()
-        [1, 2, 4, 8, 18, 37]
-        >>> 84 * int(kernels.bias_counts.sum())
-        9996
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import fit_random_kernels
+    >>> X = np.random.RandomState(0).normal(size=(4, 300, 1))
+    >>> kernels = fit_random_kernels(X, None, 10_000, np.random.RandomState(0))
+    >>> kernels.dilations.tolist()
+    [1, 2, 4, 8, 18, 37]
+    >>> 84 * int(kernels.bias_counts.sum())
+    9996
     """
     N, T, D = X.shape
     X = _zero_padding(X, lengths)
@@ -178,32 +174,30 @@ def fit_random_kernels(X, lengths, n_features, rng, sample_weight=None):
 def random_kernel_features(X, lengths, kernels, dtype=np.float32):
     """The proportion of real steps where each kernel's output exceeds each of its biases.
 
-        Parameters
-        ----------
-        X : ndarray, shape (n_samples, n_timesteps, n_features)
-            Sequences, right-padded.
-        lengths : ndarray of int, shape (n_samples,), or None
-            Real steps per sequence; None when none is padded.
-        kernels : RandomKernels
-            From :func:`fit_random_kernels`.
-        dtype : dtype, default=float32
-            Type the convolutions run in.
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_timesteps, n_features)
+        Sequences, right-padded.
+    lengths : ndarray of int, shape (n_samples,), or None
+        Real steps per sequence; None when none is padded.
+    kernels : RandomKernels
+        From :func:`fit_random_kernels`.
+    dtype : dtype, default=float32
+        Type the convolutions run in.
 
-        Returns
-        -------
-        features : ndarray of float64, shape (n_samples, 84 * kernels.bias_counts.sum())
-            Dilation by dilation, kernel by kernel, bias by bias.
+    Returns
+    -------
+    features : ndarray of float64, shape (n_samples, 84 * kernels.bias_counts.sum())
+        Dilation by dilation, kernel by kernel, bias by bias.
 
-        Examples
-        --------
-        >>> import numpy as np
-
-    from ._sequences import step_mask
-        >>> from sklstm.core import fit_random_kernels, random_kernel_features
-        >>> X = np.random.RandomState(0).normal(size=(4, 50, 1))
-        >>> kernels = fit_random_kernels(X, None, 500, np.random.RandomState(0))
-        >>> random_kernel_features(X, None, kernels).shape
-        (4, 420)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import fit_random_kernels, random_kernel_features
+    >>> X = np.random.RandomState(0).normal(size=(4, 50, 1))
+    >>> kernels = fit_random_kernels(X, None, 500, np.random.RandomState(0))
+    >>> random_kernel_features(X, None, kernels).shape
+    (4, 420)
     """
     N, T, _ = X.shape
     lengths = np.full(N, T) if lengths is None else np.asarray(lengths)
