@@ -13,7 +13,7 @@ import numpy as np
 from onnx import TensorProto, numpy_helper
 from onnx.helper import np_dtype_to_tensor_dtype
 
-from .core._random_kernels import KERNEL_TAPS, N_KERNELS
+from ._onnx_kernels import kernel_features
 
 __all__ = ["Emitter", "GraphBatch", "GraphInputs", "linear_base", "random_kernel_base"]
 
@@ -247,80 +247,14 @@ def linear_base(e, batch, n_steps, coef, intercept):
 
 def random_kernel_base(e, base, dtype, x, lengths):
     """The random-kernel ridge's outputs ``(N, k)`` in float64: the classifier's log-odds,
-    the regressor's scaled targets, for the fitted part's state ``base``. Each kernel's
-    output is computed with the additions ``sklstm.core`` makes, in the same order and
-    ``dtype`` (the model's), so that its comparisons with the biases agree."""
-    kernels = base["kernels"]
+    the regressor's scaled targets, for the fitted part's state ``base``, computed in
+    ``dtype`` (the model's); the features are :func:`sklstm._onnx_kernels.kernel_features`."""
     # In the model's dtype, as in NumPy (ONNX Runtime has these operators in float64 too).
     dtype = np.dtype(dtype)
     x = e.op("Cast", x, to=np_dtype_to_tensor_dtype(dtype))
     limit = np.sqrt(np.finfo(dtype).max)  # as sklstm._preprocessing.kernel_input clips
     x = e.op("Clip", x, e.const(-limit, dtype), e.const(limit, dtype))
-    n_steps = e.dim(x, 1)
-    if lengths is not None:
-        mask = e.step_mask(lengths, n_steps, "NCT")  # (N, 1, T)
-        steps_first = e.op("Transpose", mask, perm=[0, 2, 1])
-        x = e.op("Where", steps_first, x, e.const(0.0, dtype))
-        real = e.op("Unsqueeze", mask, e.const([2], np.int64))
-        counts = e.op("Cast", lengths, to=DOUBLE)
-    else:
-        counts = e.op("Cast", n_steps, to=DOUBLE)
-    steps = e.op("Range", e.const(0, np.int64), n_steps, e.const(1, np.int64))
-    features, first = [], 0
-    for dilation, channels, count in zip(
-        kernels["dilations"], kernels["channels"], kernels["bias_counts"]
-    ):
-        d = int(dilation)
-        # (N, 84, T): what each kernel reads, zero-padded by 4 * d steps on each side.
-        read = e.op("Transpose", e.op("MatMul", x, e.const(channels.astype(dtype))), perm=[0, 2, 1])
-        padded = e.op("Pad", read, e.const([0, 0, 4 * d, 0, 0, 4 * d], np.int64))
-        width = e.op("Add", n_steps, e.const(8 * d, np.int64))
-        taps = [
-            e.op(
-                "Slice",
-                padded,
-                e.op("Unsqueeze", e.const(j * d, np.int64), e.const([0], np.int64)),
-                e.op(
-                    "Unsqueeze",
-                    e.op("Add", n_steps, e.const(j * d, np.int64)),
-                    e.const([0], np.int64),
-                ),
-                e.const([2], np.int64),
-            )
-            for j in range(9)
-        ]
-        minus_all = taps[0]
-        for tap in taps[1:]:
-            minus_all = e.op("Add", minus_all, tap)
-        minus_all = e.op("Neg", minus_all)
-        # Each kernel's three weight-2 taps, gathered from the flattened padded rows.
-        flat = e.op("Reshape", padded, e.const([0, -1], np.int64))
-        rows = e.op("Mul", e.const(np.arange(N_KERNELS)[:, None], np.int64), width)
-        chosen = []
-        for column in range(3):
-            shift = e.const((KERNEL_TAPS[:, column] * d)[:, None], np.int64)
-            index = e.op(
-                "Add", e.op("Add", rows, shift), e.op("Unsqueeze", steps, e.const([0], np.int64))
-            )
-            index = e.op("Reshape", index, e.const([-1], np.int64))
-            gathered = e.op("Gather", flat, index, axis=1)
-            chosen.append(e.op("Reshape", gathered, e.const([0, N_KERNELS, -1], np.int64)))
-        out = e.op("Add", e.op("Add", chosen[0], chosen[1]), chosen[2])
-        out = e.op("Add", e.op("Mul", out, e.const(3.0, dtype)), minus_all)
-        # (N, 84, count, T): above each bias; padded steps never are.
-        biases = kernels["biases"][first : first + N_KERNELS * count]
-        biases = biases.reshape(N_KERNELS, count, 1)
-        first += N_KERNELS * count
-        above = e.op(
-            "Greater", e.op("Unsqueeze", out, e.const([2], np.int64)), e.const(biases.astype(dtype))
-        )
-        if lengths is not None:
-            above = e.op("And", above, real)
-        total = e.reduce("ReduceSum", e.op("Cast", above, to=DOUBLE), 3)
-        features.append(e.op("Reshape", total, e.const([0, -1], np.int64)))
-    features = e.op("Concat", *features, axis=1) if len(features) > 1 else features[0]
-    column = counts if lengths is None else e.op("Unsqueeze", counts, e.const([1], np.int64))
-    features = e.op("Div", features, column)
+    features = kernel_features(e, base["kernels"], x, lengths, dtype)
     scores = e.op(
         "Add", e.op("MatMul", features, e.const(base["coef"])), e.const(base["intercept"])
     )
