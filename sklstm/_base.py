@@ -323,7 +323,7 @@ class BaseLSTM(BaseEstimator):
         # The optimiser's state (moments, step count, rate) as a dict of plain values.
         self._optimizer_state = vars(loop.optimizer)
         if check is not None and composite.parts and weight is None:
-            weight = check(self.coefs_)[1]  # interrupted before the first epoch ended
+            weight = check(self.coefs_)[1]  # not measured on the kept weights during training
         self.blend_weights_ = {**composite.weights, "lstm": 1.0 if weight is None else weight}
         if self.verbose:
             print("Blend:", describe_blend(self.blend_weights_, reason))

@@ -95,7 +95,11 @@ class TrainingLoop:
                         "or scale X and y (for example with StandardScaler in a Pipeline)."
                     )
                 weight = None
-                if held_out is not None:
+                # Without early stopping the held-out rows only decide whether to drop the
+                # network: once it has earned weight, its final weight is measured once,
+                # after training (the caller's), not every epoch.
+                watching = self.early_stopping or (self.drop_unhelpful and not helped)
+                if held_out is not None and watching:
                     score, weight, loss = held_out(params)
                     helped = helped or bool(weight)
                     stale = stale + 1 if loss >= best_held_out_loss else 0
