@@ -82,9 +82,13 @@ class Emitter:
         return self.op(op_type, x, axes=[axis], keepdims=0)
 
     def ceil_div(self, n, size):
-        """``ceil(n / size)`` of a positive int64 tensor ``n`` and a Python int ``size``."""
-        n = self.op("Add", n, self.const(size - 1, np.int64))
-        return self.op("Div", n, self.const(size, np.int64))
+        """``ceil(n / size)`` of a positive int64 tensor ``n`` and ``size``, a Python int
+        or a positive int64 scalar tensor."""
+        if isinstance(size, int):
+            n = self.op("Add", n, self.const(size - 1, np.int64))
+            return self.op("Div", n, self.const(size, np.int64))
+        n = self.op("Sub", self.op("Add", n, size), self.const(1, np.int64))
+        return self.op("Div", n, size)
 
     def dim(self, x, axis):
         """The length of ``x`` along ``axis``, as an int64 scalar."""

@@ -63,11 +63,6 @@ def _ints(e, *values):
     return e.const(list(values), np.int64)
 
 
-def _ceil_div(e, a, b):
-    """``ceil(a / b)`` of positive int64 scalars."""
-    return e.op("Div", e.op("Sub", e.op("Add", a, b), e.const(1, np.int64)), b)
-
-
 def kernel_features(e, kernels, x, lengths, dtype):
     """The random-kernel features of a batch, as :func:`sklstm.core.random_kernel_features`.
 
@@ -97,8 +92,8 @@ def kernel_features(e, kernels, x, lengths, dtype):
     # over the fewest blocks, so that padding the batch to whole blocks adds few rows.
     widest = N_KERNELS * int(np.max(kernels["bias_counts"]))
     most = e.op("Max", e.op("Div", e.const(_BLOCK_VALUES // widest, np.int64), n_steps), one)
-    trips = e.op("Max", _ceil_div(e, n, most), one)
-    rows = _ceil_div(e, n, trips)
+    trips = e.op("Max", e.ceil_div(n, most), one)
+    rows = e.ceil_div(n, trips)
     extra = e.op("Unsqueeze", e.op("Sub", e.op("Mul", trips, rows), n), _ints(e, 0))
     if lengths is None:
         counts = _loop(e, kernels, x, None, trips, rows, extra, dtype)

@@ -4,6 +4,6 @@
 and emits ONNX; the estimators keep what only they know (parameters, targets, the loss).
 """
 
-from ._model import AUTO_FEATURES, AUTO_STEPS, Composite, NetworkPart, describe_blend
+from ._model import Composite, NetworkPart, describe_blend
 
-__all__ = ["AUTO_FEATURES", "AUTO_STEPS", "Composite", "NetworkPart", "describe_blend"]
+__all__ = ["Composite", "NetworkPart", "describe_blend"]

@@ -12,7 +12,7 @@ from ..core import are_sliding_windows
 from ._blend import held_out_share, least_squares_share, log_odds_share
 from ._parts import KernelRidge, LastStepsRidge
 
-__all__ = ["AUTO_FEATURES", "AUTO_STEPS", "Composite", "NetworkPart", "describe_blend"]
+__all__ = ["Composite", "NetworkPart", "describe_blend"]
 
 # random_kernels='auto': the base's features, and the training sequences' length from which
 # it is on (benchmarks/defaults_log.md): on every long development set it lifts the
@@ -123,8 +123,6 @@ class Composite:
     def from_state(cls, state, weights):
         """The composite kept by :attr:`state`, with the blend's ``weights``."""
         parts = [_PART_TYPES[name](state=part) for name, part in state["parts"]]
-        for part in parts:
-            part.classes = state["link"] == "softmax"
         return cls(state["link"], parts, weights)
 
     @property

@@ -97,8 +97,8 @@ class KernelRidge:
     name = "random_kernels"
 
     def __init__(self, n_features=0, classes=True, random_state=None, state=None):
-        self.n_features, self.classes, self.random_state = n_features, classes, random_state
-        self.state = state
+        self.n_features, self.random_state, self.state = n_features, random_state, state
+        self.classes = classes if state is None else state["classes"]
 
     def fit(self, inputs, Y, W, held_out):
         """Fit the kernels and the ridge; the held-out outputs are always returned."""
@@ -127,6 +127,7 @@ class KernelRidge:
             "intercept": intercept,
             "alpha": alpha,
             "scale": scale,
+            "classes": self.classes,
         }
         return scale * out
 
