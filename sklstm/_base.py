@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._architecture import Architecture, build_network, describe
 from ._composite import Composite, NetworkPart, describe_blend
 from ._data import (
+    check_count_weights,
     check_sample_weight,
     is_ragged,
     pad_steps,
@@ -26,12 +27,12 @@ from ._data import (
     step_counts,
     validate_sequence_targets,
     validate_sequences,
-    validation_split,
 )
+from ._held_out import HeldOutScore, TrainingData
 from ._optimizers import make_optimizer
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._preprocessing import ModelInputs, fit_standardization, resolve_patch_size
-from ._runtime import block_rows, predict_in_blocks
+from ._runtime import ONE_BLAS_THREAD, block_rows, predict_in_blocks
 from ._training import History, TrainingLoop
 from .core import take_sequences
 
@@ -155,49 +156,54 @@ class BaseLSTM(BaseEstimator):
 
     # ---------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, incremental, classes=None):
-        # Whatever goes wrong (bad input found late, divergence, an error raised
-        # by a callback), the estimator is left exactly as it was before the call.
-        saved = copy.deepcopy(self.__dict__)
-        try:
-            first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
-            if not first and describe(self) != self._architecture:
-                raise ValueError(_ARCHITECTURE_CHANGED)
-            batch = validate_sequences(self, X, reset=first)
-            Y, W, sw = self._training_targets(y, batch, sample_weight, first, classes)
-            if first:
-                # Kept as a plain dict (as is the optimiser's state), so that a fitted
-                # model holds no sklstm type but the estimator: skops then needs to be
-                # told to trust only that (sklstm.TRUSTED_TYPES).
-                self._fitted_architecture = describe(self)._asdict()
-                self.patch_size_ = resolve_patch_size(self._architecture, batch.X.shape[1])
-                self._x_mean, self._x_scale = fit_standardization(batch, sw, self.standardize)
-                self._fit_target_transform(Y, W)
-            inputs = self._inputs(batch)
-            dtype = inputs.network.X.dtype
-            Y, W = self._scale_targets(Y).astype(dtype), W.astype(dtype)
-            if first:
-                composite = Composite.plan(
-                    self._link,
-                    batch,
-                    return_sequences=self.return_sequences,
-                    random_state=check_random_state(self.random_state),
-                    **self._base_settings(),
-                )
-                base = composite.fit_bases(inputs, Y, W)
-                self._composite, self.blend_weights_ = composite.state, composite.weights
-                vars(self).update(composite.attributes())
-                self._initialize(inputs.network.X.shape[2], Y.shape[-1])
-            else:
-                composite = self._composite_model()
-                base = composite.base_output(inputs)
-            self._train(inputs.network, Y, W, sw, composite, base, incremental)
-        except BaseException:
-            # Ctrl-C inside the epoch loop is handled there (training stops, the
-            # model is kept); one that arrives here came before any update.
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+        # The fit works on a copy of the estimator's state and swaps it in whole at the end:
+        # whatever goes wrong (bad input found late, divergence, an error raised by a
+        # callback), the estimator is left exactly as it was, and threads predicting
+        # meanwhile see the previous model until then.
+        work = copy.copy(self)
+        work.__dict__ = copy.deepcopy(self.__dict__)
+        if work._fit_state(X, y, sample_weight, incremental, classes):
+            self.__dict__ = work.__dict__
         return self
+
+    def _fit_state(self, X, y, sample_weight, incremental, classes):
+        """Fit this (working) estimator; False when nothing changed (interrupted before
+        any update), so that the caller keeps its state as it was."""
+        first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
+        if not first and describe(self) != self._architecture:
+            raise ValueError(_ARCHITECTURE_CHANGED)
+        batch = validate_sequences(self, X, reset=first)
+        Y, W, sw = self._training_targets(y, batch, sample_weight, first, classes)
+        if first:
+            # Kept as a plain dict (as is the optimiser's state), so that a fitted model
+            # holds no sklstm type but the estimator: skops then needs to be told to trust
+            # only that (sklstm.TRUSTED_TYPES).
+            self._fitted_architecture = describe(self)._asdict()
+            self.patch_size_ = resolve_patch_size(self._architecture, batch.X.shape[1])
+            self._x_mean, self._x_scale = fit_standardization(batch, sw, self.standardize)
+            self._fit_target_transform(Y, W)
+        inputs = self._inputs(batch)
+        dtype = inputs.network.X.dtype
+        Y, W = self._scale_targets(Y).astype(dtype), W.astype(dtype)
+        data = TrainingData(batch, incremental)
+        if first:
+            composite = Composite.plan(
+                self._link,
+                batch,
+                return_sequences=self.return_sequences,
+                random_state=check_random_state(self.random_state),
+                **self._base_settings(),
+            )
+            check_count_weights(W, composite.penalty_from_data, getattr(self, "class_weight", None))
+            base = composite.fit_bases(inputs, Y, W)
+            self._composite, self.blend_weights_ = composite.state, composite.weights
+            vars(self).update(composite.attributes())
+            self._initialize(inputs.network.X.shape[2], Y.shape[-1])
+        else:
+            check_count_weights(W, False, getattr(self, "class_weight", None))
+            composite = self._composite_model()
+            base = data.base(getattr(self, "_held_out", None), composite, inputs)
+        return self._train(inputs.network, Y, W, sw, composite, base, data)
 
     @property
     def _architecture(self):
@@ -280,22 +286,26 @@ class BaseLSTM(BaseEstimator):
             )
         )
         self._optimizer_state = None
+        self._held_out = None  # drawn by TrainingData.split
 
     def _publish(self, history):
         """Keep what training recorded as the fitted attributes MLP users know."""
         for field, attribute in _HISTORY_ATTRIBUTES.items():
             setattr(self, attribute, getattr(history, field))
 
-    def _train(self, batch, Y, W, sw, composite, base, incremental):
+    def _train(self, batch, Y, W, sw, composite, base, data):
+        incremental = data.incremental
         targets, offset = composite.network_training(Y, base)
         dtype = batch.X.dtype
         targets = targets.astype(dtype)
         offset = None if offset is None else offset.astype(dtype)
-        train_idx, val_idx = _hold_out(self, batch, Y, sw, composite, incremental)
+        train_idx, val_idx = data.split(self, Y, sw, composite, base)
         check = None
         if val_idx is not None:
             held_out = take_sequences(batch, val_idx)
-            check = _HeldOut(self, composite, held_out, val_idx, Y, targets, offset, base, W, sw)
+            check = HeldOutScore(
+                self, composite, held_out, val_idx, Y, targets, offset, base, W, sw
+            )
         loop = TrainingLoop(
             self._network(),
             self._loss,
@@ -319,6 +329,8 @@ class BaseLSTM(BaseEstimator):
             1 if incremental else self.max_iter,
             check,
         )
+        if reason == "interrupted" and loop.updates == 0:
+            return _warn_unfinished(reason, loop, self, incremental)
         self._publish(history)
         # The optimiser's state (moments, step count, rate) as a dict of plain values.
         self._optimizer_state = vars(loop.optimizer)
@@ -327,17 +339,8 @@ class BaseLSTM(BaseEstimator):
         self.blend_weights_ = {**composite.weights, "lstm": 1.0 if weight is None else weight}
         if self.verbose:
             print("Blend:", describe_blend(self.blend_weights_, reason))
-        if reason == "interrupted":
-            warnings.warn(
-                f"Training interrupted by user after {self.n_iter_} complete epochs.",
-                ConvergenceWarning,
-            )
-        elif reason == "max_iter" and not incremental:
-            warnings.warn(
-                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
+        _warn_unfinished(reason, loop, self, incremental)
+        return True
 
     # ------------------------------------------------------------- prediction
     def _raw_predict(self, X):
@@ -345,7 +348,10 @@ class BaseLSTM(BaseEstimator):
         check_is_fitted(self)
         batch = validate_sequences(self, X, reset=False)
         inputs = self._inputs(batch)
-        raw = self._composite_model().predict(inputs, self._network_part(self.coefs_))
+        # The closed-form parts' products too on one BLAS thread, so that predictions do
+        # not depend on the thread count (the network's blocks run so already).
+        with ONE_BLAS_THREAD:
+            raw = self._composite_model().predict(inputs, self._network_part(self.coefs_))
         return raw, batch, is_ragged(X)
 
     def _predict_block_rows(self):
@@ -375,51 +381,19 @@ class BaseLSTM(BaseEstimator):
         return split_steps(pred, batch) if self._per_step and ragged else pred
 
 
-def _hold_out(estimator, batch, Y, sw, composite, incremental):
-    """Rows to train on, and the held-out rows' indices (None: none held out).
-
-    Sequences are held out for early stopping, and to weigh the network beside the
-    random-kernel ridge (with the ridge on the last steps alone, early stopping's held-out
-    sequences weigh it). A validation score needs 2 of them (R^2 is undefined for one) and
-    a sequence left to train on; train_test_split holds out ceil(fraction * n).
-    """
-    n = len(batch.X)
-    n_val = int(np.ceil(estimator.validation_fraction * n))
-    wanted = estimator.early_stopping or composite.holds_out
-    if not wanted or incremental or not 2 <= n_val < n:
-        return np.arange(n), None
-    labels = estimator._stratify_labels(Y)
-    fraction, rng = estimator.validation_fraction, estimator._random_state
-    split = validation_split(n, n_val, fraction, rng, labels)
-    # Held-out sequences that all weigh zero cannot score anything: train on all.
-    return split if np.any(sw[split[1]] > 0) else (np.arange(n), None)
-
-
-class _HeldOut:
-    """The held-out sequences, scored after each epoch with the whole model.
-
-    Calling it with the network's parameters gives the whole model's score on them (R^2 or
-    accuracy), the network's weight beside the closed-form parts (None without parts), and
-    the network's loss there at full weight (what training lowers on the other sequences).
-    """
-
-    def __init__(self, estimator, composite, batch, idx, Y, targets, offset, base, W, sw):
-        self.estimator, self.composite, self.batch = estimator, composite, batch
-        self.Y, self.targets, self.W, self.sw = Y[idx], targets[idx], W[idx], sw[idx]
-        if self.W.ndim == 2:  # per-step targets: cut to the held-out rows' longest
-            T = batch.X.shape[1]
-            self.targets, self.W = self.targets[:, :T], self.W[:, :T]
-        self.offset = None if offset is None else offset[idx]
-        self.base = None if base is None else base[idx]
-
-    def __call__(self, params):
-        out = self.estimator._forward(self.batch, params)
-        weight = None
-        if self.composite.parts:
-            weight = self.composite.weigh_network(out, self.targets, self.offset, self.sw)
-        # The whole model with the network at full weight: what training improves.
-        raw = self.composite.combine(self.base, out, 1.0)
-        score = self.estimator._score_outputs(raw, self.batch, self.Y, self.sw)
-        offset = self.offset
-        loss = self.estimator._loss(out if offset is None else out + offset, self.targets, self.W)
-        return score, weight, float(loss[0])
+def _warn_unfinished(reason, loop, estimator, incremental):
+    """Warn, as MLP does, when training ended before it converged; False when it was
+    interrupted before any update (the model is then left as it was)."""
+    if reason == "interrupted" and loop.updates == 0:
+        message = "Training interrupted by user before any update: the model is unchanged."
+        warnings.warn(message, ConvergenceWarning)
+        return False
+    if reason == "interrupted":
+        warnings.warn(loop.interruption(estimator.n_iter_), ConvergenceWarning)
+    elif reason == "max_iter" and not incremental:
+        warnings.warn(
+            f"Stochastic optimizer: maximum iterations ({estimator.max_iter}) reached "
+            "and the optimization hasn't converged yet.",
+            ConvergenceWarning,
+        )
+    return True

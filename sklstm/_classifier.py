@@ -11,6 +11,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseLSTM, _store_parameters
+from ._data import check_weights
 from .core import log_softmax
 
 __all__ = ["LSTMClassifier"]
@@ -343,6 +344,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             y = column_or_1d(y, warn=True)
         if y.ndim != 1 or len(y) != n_samples:
             raise ValueError(f"y has shape {y.shape}; expected ({n_samples},) to match X.")
+        if y.dtype == object:
+            _check_label_types(y)
         check_classification_targets(y)
         return y
 
@@ -382,8 +385,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "balanced", classes=labels[present], y=labels[index]
             )
         else:
-            for k, label in enumerate(labels):
-                weights[k] = self.class_weight.get(label, 1.0)
+            weights = _class_weights(self.class_weight, labels)
         return weights[index]
 
     def _stratify_labels(self, Y):
@@ -409,3 +411,43 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     @staticmethod
     def _score_metric(y, pred, sample_weight):
         return accuracy_score(y, pred, sample_weight=sample_weight)
+
+
+def _check_label_types(y):
+    """Labels of one type, none missing: NumPy cannot sort None beside strings."""
+    missing = [k for k, label in enumerate(y) if label is None]
+    if missing:
+        raise ValueError(
+            f"y has {len(missing)} missing labels (None), the first at index {missing[0]}. "
+            "Drop those samples, or give them a label of their own."
+        )
+    types = {type(label).__name__ for label in y}
+    if len(types) > 1 and not all(isinstance(label, str) for label in y):
+        try:
+            np.unique(y)
+        except TypeError:
+            raise ValueError(
+                f"y mixes labels of types {sorted(types)}, which cannot be sorted together. "
+                "Give every label the same type (for example y.astype(str))."
+            ) from None
+
+
+def _class_weights(class_weight, labels):
+    """The weights of a ``class_weight`` dict for ``labels``, checked: each key a known
+    class, each value a finite, non-negative number, not all zero."""
+    unknown = [key for key in class_weight if key not in set(labels.tolist())]
+    if unknown:
+        raise ValueError(
+            f"class_weight has keys that are not classes of y: {unknown}; the classes "
+            f"are {labels.tolist()}."
+        )
+    try:
+        weights = np.array([class_weight.get(label, 1.0) for label in labels], dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"class_weight's values must be numbers; got {list(class_weight.values())}."
+        ) from None
+    check_weights(weights, "class_weight")
+    if not np.any(weights > 0):
+        raise ValueError("class_weight gives every class weight 0: at least one needs > 0.")
+    return weights

@@ -329,7 +329,15 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     score = BaseLSTM.score
 
     def _validate_y(self, y, n_samples, per_step=False):
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        try:
+            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        except ValueError as exc:
+            if "convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"y must hold numbers for {type(self).__name__} ({exc}). To predict class "
+                "labels, use LSTMClassifier."
+            ) from None
         if y.ndim not in (1, 2) or len(y) != n_samples:
             raise ValueError(
                 f"y has shape {y.shape}; expected ({n_samples},) or ({n_samples}, n_outputs) "

@@ -18,7 +18,7 @@ from threadpoolctl import ThreadpoolController
 
 from .core import Workspace, take_sequences
 
-__all__ = ["block_rows", "predict_in_blocks"]
+__all__ = ["ONE_BLAS_THREAD", "block_rows", "predict_in_blocks"]
 
 # Blocks of sequences whose per-step buffers (gates and cell, about six values a unit)
 # fill about this much: big enough to spread NumPy's cost per call over many
@@ -85,7 +85,7 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-_ONE_BLAS_THREAD = _OneBlasThread()
+ONE_BLAS_THREAD = _OneBlasThread()
 
 
 class _PredictionThreads:
@@ -157,7 +157,7 @@ def predict_in_blocks(network, params, batch, out_shape, rows):
             out[block, : block_out.shape[1]] = block_out
 
     blocks = [slice(lo, lo + rows) for lo in range(0, out_shape[0], rows)]
-    with _ONE_BLAS_THREAD as n_threads:
+    with ONE_BLAS_THREAD as n_threads:
         n_groups = min(n_threads, len(blocks))
         if n_groups == 1:
             predict_blocks(blocks)

@@ -63,6 +63,11 @@ class TrainingLoop:
     verbose: bool
     early_stopping: bool = False
     drop_unhelpful: int | None = None
+    # Minibatch updates made by run(), and after Ctrl-C, those of the unfinished epoch
+    # and how many it had.
+    updates: int = field(default=0, init=False)
+    interrupted_at: tuple = field(default=(0, 0), init=False)
+    _epoch_updates: int = field(default=0, init=False, repr=False)
 
     def run(self, params, data, history, rng, n_epochs, held_out=None):
         """Train ``params`` in place for up to ``n_epochs`` epochs.
@@ -110,10 +115,10 @@ class TrainingLoop:
                         best, kept_weight = [p.copy() for p in params], weight
                 else:
                     kept_weight = weight
-                stalled = self._stalled(history, self.early_stopping)
-                if self.verbose:
+                if self.verbose:  # before _stalled's own line, in the order they happen
                     seconds = time.perf_counter() - start
                     self._print_epoch(history, seconds, self.early_stopping, weight)
+                stalled = self._stalled(history, self.early_stopping)
                 if self.drop_unhelpful and not helped and stale >= self.drop_unhelpful:
                     if self.verbose:
                         print(
@@ -127,7 +132,22 @@ class TrainingLoop:
                     break
         except KeyboardInterrupt:
             reason = "interrupted"  # as MLP does: stop and keep what was learnt
+            n_batches = -(-len(data[-1]) // self.batch_size)
+            self.interrupted_at = (self._epoch_updates, n_batches)
         return (params if best is None else best), kept_weight, reason
+
+    def interruption(self, n_iter):
+        """The warning after Ctrl-C: exactly what the kept model has seen."""
+        done, total = self.interrupted_at
+        text = f"Training interrupted by user after {n_iter} complete epochs"
+        if done:
+            text += (
+                f" and {done} of the {total} minibatch updates of the next (kept; n_iter_ "
+                "counts complete epochs)"
+            )
+        if self.early_stopping:
+            text += "; early stopping keeps the weights of the best validation score so far"
+        return text + "."
 
     def _epoch(self, params, data, history, rng, workspace):
         """One pass over the training sequences; False when training diverged."""
@@ -135,6 +155,7 @@ class TrainingLoop:
         n_train = len(train_idx)
         order = rng.permutation(train_idx) if self.shuffle else train_idx
         epoch_loss = 0.0
+        self._epoch_updates = 0
         for lo in range(0, n_train, self.batch_size):
             idx = order[lo : lo + self.batch_size]
             part = take_sequences(batch, idx)
@@ -152,6 +173,8 @@ class TrainingLoop:
             if not (np.isfinite(loss) and np.isfinite(norm)):
                 return False
             self.optimizer.update_params(params, grads)
+            self._epoch_updates += 1
+            self.updates += 1
             epoch_loss += loss * W[idx].sum()
         if not all(np.all(np.isfinite(p)) for p in params):
             return False
@@ -159,6 +182,7 @@ class TrainingLoop:
         history.t += n_train
         self.optimizer.iteration_ends(history.t)
         history.loss_curve.append(float(epoch_loss / W[train_idx].sum()))
+        self._epoch_updates = 0  # the epoch is complete
         return True
 
     def _loss_and_grads(self, params, batch, Y, offset, W, sw, rng, workspace):

@@ -44,7 +44,18 @@ BAD_INPUTS = [
     ("zero features", LSTMRegressor(), "fit", (np.zeros((3, 4, 0)), [1, 2, 3]), ValueError,
      "one feature"),
     ("1D X", LSTMRegressor(), "fit", (np.arange(5.0), np.arange(5.0)), ValueError,
-     "Expected 2D array"),
+     "pass X[None]"),
+    ("empty list X", LSTMRegressor(), "fit", ([], []), ValueError, "X is empty"),
+    ("string y, regressor", LSTMRegressor(), "fit", (X3, np.array(["hi"] * 20)), ValueError,
+     "y must hold numbers for LSTMRegressor"),
+    ("string per-step y", LSTMRegressor(return_sequences=True), "fit",
+     (X3, np.full((20, 5), "hi")), ValueError, "y must hold numbers"),
+    ("None among labels", LSTMClassifier(), "fit", (X3, np.array(["a", None] * 10, object)),
+     ValueError, "missing labels (None)"),
+    ("mixed label types", LSTMClassifier(), "fit", (X3, np.array(["a", 1] * 10, object)),
+     ValueError, "same type"),
+    ("string sample_weight", LSTMRegressor(), "fit", (X3, Y, ["a"] * 20), ValueError,
+     "sample_weight must hold numbers"),
     ("4D X", LSTMRegressor(), "fit", (np.zeros((3, 2, 2, 2)), [1, 2, 3]), ValueError,
      "4 dimensions"),
     ("string X", LSTMRegressor(), "fit", (np.array([["a", "b"], ["c", "d"]]), [1, 2]),
@@ -75,12 +86,25 @@ BAD_INPUTS = [
      ValueError, "finite"),
     ("zero sample_weight", LSTMRegressor(), "fit", (X3, Y, np.zeros(20)), ValueError,
      "sums to zero"),
+    # Finite but extreme weights: refused before they reach NumPy, naming sample_weight.
+    ("tiny sample_weight, kernel base", LSTMClassifier(random_kernels=84), "fit",
+     (X3, LABELS, np.full(20, 1e-50)), ValueError, "sample_weight sums to 2e-49"),
+    ("tiny sample_weight, plain LSTM", LSTMRegressor(linear_steps=0), "fit",
+     (X3, Y, np.full(20, 1e-50)), ValueError, "sample_weight sums to 2e-49"),
+    ("tiny sample_weight, ridge", LSTMRegressor(), "fit", (X3, Y, np.full(20, 1e-50)),
+     ValueError, "scale them up"),
+    ("huge sample_weight", LSTMRegressor(), "fit", (X3, Y, np.full(20, 1e39)), ValueError,
+     "sample_weight has values up to 1e+39"),
+    ("huge sample_weight, kernel base", LSTMClassifier(random_kernels=84), "fit",
+     (X3, LABELS, np.full(20, 1e160)), ValueError, "Divide them by a constant"),
+    ("overflowing sample_weight", LSTMRegressor(linear_steps=0), "fit",
+     (X3, Y, np.full(20, 1e300)), ValueError, "sample_weight has values up to 1e+300"),
     ("sample_weight shape", LSTMRegressor(), "fit", (X3, Y, np.ones(3)), ValueError,
      "sample_weight has shape"),
     # Weights are counts where a penalty is chosen from the data: weights summing to 1
     # would leave no degrees of freedom, and the strongest penalty would silently win.
     ("normalised sample_weight", LSTMRegressor(), "fit", (X3, Y, np.full(20, 0.05)),
-     ValueError, "reads sample weights as counts"),
+     ValueError, "reads weights as counts"),
     ("normalised sample_weight, kernel base", LSTMClassifier(random_kernels=84), "fit",
      (X3, LABELS, np.full(20, 0.05)), ValueError, "Scale the weights up"),
     ("per-step y shape", LSTMRegressor(return_sequences=True), "fit", (X3, Y), ValueError,
@@ -108,6 +132,24 @@ BAD_INPUTS = [
      "max_grad_norm"),
     ("class_weight str", LSTMClassifier(class_weight="heavy"), "fit", (X3, LABELS), ValueError,
      "class_weight"),
+    ("negative class_weight", LSTMClassifier(class_weight={"pos": -1}), "fit", (X3, LABELS),
+     ValueError, "class_weight must be finite and non-negative"),
+    ("nan class_weight", LSTMClassifier(class_weight={"pos": np.nan}), "fit", (X3, LABELS),
+     ValueError, "class_weight must be finite"),
+    ("huge class_weight", LSTMClassifier(class_weight={"pos": 1e39}), "fit", (X3, LABELS),
+     ValueError, "class_weight has values up to 1e+39"),
+    ("all-zero class_weight", LSTMClassifier(class_weight={"pos": 0, "neg": 0}), "fit",
+     (X3, LABELS), ValueError, "class_weight gives every class weight 0"),
+    ("class_weight of an absent class only", LSTMClassifier(class_weight={"pos": 0}), "fit",
+     (X3, np.array(["pos"] * 10 + ["neg"] * 10)[:20], np.r_[np.ones(10), np.zeros(10)]),
+     ValueError, "weights from sample_weight and class_weight are 0 for every sequence"),
+    ("class_weight unknown class", LSTMClassifier(class_weight={"cat": 2}), "fit",
+     (X3, LABELS), ValueError, "not classes of y: ['cat']"),
+    ("class_weight not a number", LSTMClassifier(class_weight={"pos": "x"}), "fit",
+     (X3, LABELS), TypeError, "class_weight's values must be numbers"),
+    ("small class weights, kernel base",
+     LSTMClassifier(random_kernels=84, class_weight={"pos": 0.01, "neg": 0.01}), "fit",
+     (X3, LABELS), ValueError, "weights from sample_weight and class_weight add up to 0.2"),
     ("predict before fit", LSTMRegressor(), "predict", (X3,), NotFittedError, "not fitted"),
     ("predict_proba before fit", LSTMClassifier(), "predict_proba", (X3,), NotFittedError,
      "not fitted"),
@@ -131,7 +173,11 @@ AFTER_FIT = [
     ("wrong features per step", X3, "predict", (np.zeros((2, 5, 3)),), "features per step"),
     ("nan at predict", X3, "predict", (with_nan(X3),), "NaN"),
     ("2D columns differ", X3[:, :, 0], "score", (np.zeros((2, 3)), [1.0, 2.0]), "features"),
-]
+    ("2D X to a model of 3D X", X3, "predict", (np.zeros((2, 10)),),
+     r"fitted on sequences of 2 features per step\. A 2D X is read as rows of steps"),
+    ("empty list at predict", X3, "predict", ([],), "X is empty"),
+    ("1D X at predict", X3, "predict", (np.zeros(10),), r"pass X\[None\]"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -240,6 +286,36 @@ def test_divergence_after_progress_fails_and_restores(monkeypatch):
     assert not hasattr(model, "coefs_")  # a fresh fit that failed leaves no fitted state
 
 
+def test_channels_first_layout_warns_with_the_fix():
+    X = rng.standard_normal((20, 2, 60))  # aeon's (n_samples, n_channels, n_timesteps)
+    with pytest.warns(UserWarning, match=r"X.transpose\(0, 2, 1\)"):
+        LSTMRegressor(**FAST).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*aeon")
+        LSTMRegressor(**FAST).fit(X.transpose(0, 2, 1), Y)  # 60 steps of 2 features
+
+
+def test_series_and_object_arrays_of_sequences_read_as_lists():
+    pd = pytest.importorskip("pandas")
+    seqs = [rng.standard_normal((3 + k % 4, 2)) for k in range(20)]
+    as_object = np.empty(20, dtype=object)
+    as_object[:] = seqs
+    expected = LSTMRegressor(**FAST).fit(seqs, Y).predict(seqs)
+    for X in (pd.Series(seqs), as_object):
+        model = LSTMRegressor(**FAST).fit(X, Y)
+        np.testing.assert_array_equal(model.predict(X), expected)
+
+
+def test_dataframe_columns_that_are_not_numbers_are_named():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": Y, "when": pd.date_range("2020-01-01", periods=20)})
+    with pytest.raises(ValueError, match=r"do not hold numbers: 'when' \(datetime64"):
+        LSTMRegressor(**FAST).fit(frame, Y)
+    frame = pd.DataFrame({"a": Y, "tag": ["x"] * 20, "n": np.arange(20.0).astype(object)})
+    with pytest.raises(ValueError, match=r"do not hold numbers: 'tag' \(object\)\. "):
+        LSTMRegressor(**FAST).fit(frame, Y)
+
+
 # ------------------------------------------------------------- interruption
 def test_keyboard_interrupt_stops_cleanly_and_keeps_a_usable_model(monkeypatch):
     model = LSTMRegressor(hidden_layer_sizes=(4,), batch_size=5, max_iter=50, random_state=0)
@@ -253,10 +329,111 @@ def test_keyboard_interrupt_stops_cleanly_and_keeps_a_usable_model(monkeypatch):
         return real(self, *args)
 
     monkeypatch.setattr(Network, "backward", interrupted)
-    with pytest.warns(ConvergenceWarning, match="interrupted by user after 2 complete epochs"):
+    with pytest.warns(ConvergenceWarning) as record:
         model.fit(X3, Y)
+    # 20 sequences, 2 held out for early stopping: 4 minibatches of 5 an epoch.
+    assert str(record[-1].message) == (
+        "Training interrupted by user after 2 complete epochs and 1 of the 4 minibatch "
+        "updates of the next (kept; n_iter_ counts complete epochs); early stopping keeps "
+        "the weights of the best validation score so far."
+    )
     assert model.n_iter_ == 2 and len(model.loss_curve_) == 2
     assert model.predict(X3).shape == (20,)
+
+
+def test_early_stopping_prints_its_verdict_after_the_epoch_it_judges(capsys):
+    model = LSTMRegressor(**{**FAST, "max_iter": 30}, n_iter_no_change=1, tol=10.0, verbose=True)
+    model.fit(X3, Y)
+    lines = capsys.readouterr().out.splitlines()
+    verdict = next(k for k, line in enumerate(lines) if "did not improve" in line)
+    assert lines[verdict - 1].startswith(f"Iteration {model.n_iter_},")
+    assert not any(line.startswith("Iteration") for line in lines[verdict:])
+
+
+def _interrupt_at_backward(monkeypatch, n):
+    """Make the ``n``-th call of the network's backward pass raise KeyboardInterrupt."""
+    calls = {"n": 0}
+    real = Network.backward
+
+    def interrupted(self, *args):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt
+        return real(self, *args)
+
+    monkeypatch.setattr(Network, "backward", interrupted)
+
+
+LONG_X = rng.standard_normal((40, 100, 1))  # long enough for the random-kernel base
+LONG_LABELS = np.where(LONG_X[:, -10:, 0].mean(axis=1) > 0, "up", "down")
+KERNEL_FIT = dict(hidden_layer_sizes=(4,), random_kernels=84, warm_start=True, random_state=0)
+
+
+def test_warm_start_with_the_kernel_base_keeps_its_held_out_split(monkeypatch):
+    from sklstm._training import TrainingLoop
+
+    seen = []
+    real = TrainingLoop.run
+
+    def spy(self, params, data, *args):
+        seen.append(np.sort(data[-1]))  # the rows the network trains on
+        return real(self, params, data, *args)
+
+    monkeypatch.setattr(TrainingLoop, "run", spy)
+    model = LSTMClassifier(**KERNEL_FIT, max_iter=2)
+    model.fit(LONG_X, LONG_LABELS)
+    model.fit(LONG_X, LONG_LABELS)
+    model.set_params(max_iter=1).fit(LONG_X, LONG_LABELS)
+    assert len(seen[0]) == 36  # 4 of the 40 held out to weigh the network
+    for rows in seen[1:]:
+        np.testing.assert_array_equal(rows, seen[0])
+
+
+def test_interrupted_continuation_leaves_predictions_bit_identical(monkeypatch):
+    model = LSTMClassifier(**KERNEL_FIT, max_iter=3).fit(LONG_X, LONG_LABELS)
+    before = model.predict_proba(LONG_X)
+    weights = dict(model.blend_weights_)
+    _interrupt_at_backward(monkeypatch, 1)
+    with pytest.warns(ConvergenceWarning, match="before any update: the model is unchanged"):
+        model.fit(LONG_X, LONG_LABELS)
+    np.testing.assert_array_equal(model.predict_proba(LONG_X), before)
+    assert model.blend_weights_ == weights and model.n_iter_ == 3
+
+
+def test_a_refit_shows_threads_the_previous_model_until_it_ends(monkeypatch):
+    model = LSTMClassifier(**KERNEL_FIT, max_iter=2).fit(LONG_X, LONG_LABELS)
+    before = model.predict_proba(LONG_X)
+    kernels = model.random_kernels_
+    seen = []
+    real = Network.backward
+
+    def predicting(self, *args):  # what a thread predicting during the refit sees
+        seen.append((model.random_kernels_, model.predict_proba(LONG_X)))
+        return real(self, *args)
+
+    monkeypatch.setattr(Network, "backward", predicting)
+    model.set_params(warm_start=False, random_state=1).fit(LONG_X, LONG_LABELS)
+    assert seen and all(k == kernels for k, _ in seen)
+    for _, proba in seen:
+        np.testing.assert_array_equal(proba, before)
+    assert not np.array_equal(model.predict_proba(LONG_X), before)
+
+
+def test_loaded_model_with_kernel_base_predicts_alike_on_1_and_2_blas_threads(tmp_path):
+    import joblib
+    from threadpoolctl import threadpool_limits
+
+    X = rng.standard_normal((300, 120, 1))
+    y = np.digitize(X[:, -20:, 0].sum(axis=1), [-2, 2])  # 3 classes: a matrix product
+    model = LSTMClassifier(hidden_layer_sizes=(4,), max_iter=1, random_state=0).fit(X, y)
+    assert model.random_kernels_ > 9000  # the default base: 300 x 9,996 features
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = loaded.predict_proba(X)
+    with threadpool_limits(limits=2, user_api="blas"):
+        two = loaded.predict_proba(X)
+    np.testing.assert_array_equal(one, two)
 
 
 # ------------------------------------------------------------------ threads

@@ -119,6 +119,11 @@ class Composite:
         beside the random-kernel ridge, whose outputs on its training sequences flatter it."""
         return any(isinstance(p, KernelRidge) for p in self.parts)
 
+    @property
+    def penalty_from_data(self):
+        """Whether a part chooses its penalty from the data, reading the weights as counts."""
+        return any(p.penalty_from_data for p in self.parts)
+
     @classmethod
     def from_state(cls, state, weights):
         """The composite kept by :attr:`state`, with the blend's ``weights``."""

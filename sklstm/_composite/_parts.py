@@ -44,6 +44,11 @@ class LastStepsRidge:
     def __init__(self, steps="auto", alpha="auto", state=None):
         self.steps, self.alpha, self.state = steps, alpha, state
 
+    @property
+    def penalty_from_data(self):
+        """Whether the fit chooses the penalty, reading the weights as counts."""
+        return self.alpha == "auto"
+
     def fit(self, inputs, Y, W, held_out):
         """Fit the ridge; see the module's docstring for the contract."""
         T, D = inputs.network.X.shape[1:]
@@ -95,6 +100,7 @@ class KernelRidge:
     """
 
     name = "random_kernels"
+    penalty_from_data = True
 
     def __init__(self, n_features=0, classes=True, random_state=None, state=None):
         self.n_features, self.random_state, self.state = n_features, random_state, state

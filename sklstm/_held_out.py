@@ -1,0 +1,101 @@
+"""The held-out sequences: which they are, kept across calls, and how they are scored.
+
+Sequences are held out for early stopping, and to weigh the network beside the
+random-kernel ridge (with the ridge on the last steps alone, early stopping's held-out
+sequences weigh it). The split is drawn at the first fit and kept with the fitted state,
+with the random-kernel ridge's leave-one-out outputs: a warm-start call on the same data
+holds out the same sequences and trains the network beside the same base outputs, so that
+no sequence trained on is later used to weigh it. On other data the split is drawn anew,
+and the base's outputs are its predictions (of sequences it has not seen).
+"""
+
+import hashlib
+from functools import cached_property
+
+import numpy as np
+
+from ._data import validation_split
+
+__all__ = ["HeldOutScore", "TrainingData"]
+
+
+class TrainingData:
+    """The training data's identity (a hash of the padded batch), and the split kept for it
+    (see the module's docstring)."""
+
+    def __init__(self, batch, incremental):
+        self.batch, self.incremental = batch, incremental
+
+    @cached_property
+    def key(self):
+        """A hash of the padded sequences and their lengths."""
+        digest = hashlib.blake2b(np.ascontiguousarray(self.batch.X), digest_size=16)
+        if self.batch.lengths is not None:
+            digest.update(np.ascontiguousarray(self.batch.lengths, dtype=np.int64))
+        return digest.hexdigest()
+
+    def base(self, kept, composite, inputs):
+        """The closed-form parts' outputs the network trains beside in a later call: those
+        the first fit kept for this data (leave-one-out ones), else their predictions."""
+        same = not self.incremental and kept is not None and kept["data"] == self.key
+        if same and kept["base"] is not None:
+            return kept["base"]
+        return composite.base_output(inputs)
+
+    def split(self, estimator, Y, sw, composite, base):
+        """Rows to train on and held-out rows (None: none); records the split on the
+        estimator the first time it sees this data."""
+        n = len(self.batch.X)
+        kept = getattr(estimator, "_held_out", None)
+        if self.incremental:
+            return np.arange(n), None
+        if kept is not None and kept["data"] == self.key:
+            rows = kept["rows"]
+            if rows is None:
+                return np.arange(n), None
+            return np.setdiff1d(np.arange(n), rows), rows
+        n_val = int(np.ceil(estimator.validation_fraction * n))
+        wanted = estimator.early_stopping or composite.holds_out
+        train, rows = np.arange(n), None
+        # A validation score needs 2 held-out sequences (R^2 is undefined for one) and one
+        # left to train on; train_test_split holds out ceil(fraction * n).
+        if wanted and 2 <= n_val < n:
+            labels = estimator._stratify_labels(Y)
+            fraction, rng = estimator.validation_fraction, estimator._random_state
+            train, rows = validation_split(n, n_val, fraction, rng, labels)
+            # Held-out sequences that all weigh zero cannot score anything: train on all.
+            if not np.any(sw[rows] > 0):
+                train, rows = np.arange(n), None
+        kept_base = base if composite.holds_out else None
+        estimator._held_out = {"data": self.key, "rows": rows, "base": kept_base}
+        return train, rows
+
+
+class HeldOutScore:
+    """The held-out sequences, scored after each epoch with the whole model.
+
+    Calling it with the network's parameters gives the whole model's score on them (R^2 or
+    accuracy), the network's weight beside the closed-form parts (None without parts), and
+    the network's loss there at full weight (what training lowers on the other sequences).
+    """
+
+    def __init__(self, estimator, composite, batch, idx, Y, targets, offset, base, W, sw):
+        self.estimator, self.composite, self.batch = estimator, composite, batch
+        self.Y, self.targets, self.W, self.sw = Y[idx], targets[idx], W[idx], sw[idx]
+        if self.W.ndim == 2:  # per-step targets: cut to the held-out rows' longest
+            T = batch.X.shape[1]
+            self.targets, self.W = self.targets[:, :T], self.W[:, :T]
+        self.offset = None if offset is None else offset[idx]
+        self.base = None if base is None else base[idx]
+
+    def __call__(self, params):
+        out = self.estimator._forward(self.batch, params)
+        weight = None
+        if self.composite.parts:
+            weight = self.composite.weigh_network(out, self.targets, self.offset, self.sw)
+        # The whole model with the network at full weight: what training improves.
+        raw = self.composite.combine(self.base, out, 1.0)
+        score = self.estimator._score_outputs(raw, self.batch, self.Y, self.sw)
+        offset = self.offset
+        loss = self.estimator._loss(out if offset is None else out + offset, self.targets, self.W)
+        return score, weight, float(loss[0])
