@@ -9,7 +9,8 @@ The graph takes the input a model was fitted on: a 3D ``(n_samples, n_timesteps,
 n_features)`` tensor, or a 2D one read as steps (``features_per_step``). Ragged
 sequences are passed padded, with a second input ``lengths`` (int64, the real steps
 of each sequence): :func:`to_onnx` adds it for a list X, and :func:`pad_sequences`
-pads a list. Outputs:
+pads a list. Lengths outside ``1..n_timesteps`` are clipped into it (sklstm refuses them,
+but an ONNX graph has no way to fail with a message). Outputs:
 
 - regressor: ``variable``, ``(n_samples, n_outputs)``, or ``(n_samples, n_timesteps,
   n_outputs)`` with ``return_sequences=True`` (values at padded steps are meaningless);
@@ -100,6 +101,14 @@ def to_onnx(model, X, *, target_opset=None, options=None):
     -------
     onnx.ModelProto
         The graph, with input ``X`` (and ``lengths`` for a list X).
+
+    Notes
+    -----
+    ``lengths`` is int64 ``(n_samples,)``, the real steps of each padded sequence, from 1 to
+    ``n_timesteps`` of the padded X. The graph clips lengths outside that range into it (0 or
+    less reads the first step alone, more reads the whole padded row), where sklstm raises:
+    ONNX has no operator that fails with a message, and ONNX Runtime would otherwise give NaN
+    for 0 and an internal error for the others.
 
     Examples
     --------

@@ -198,6 +198,44 @@ def test_classifier_zipmap_as_skl2onnx_gives_it():
     assert_parity(np.column_stack(columns[1:]), expected)
 
 
+LENGTHS_CASES = {
+    "regressor: patches, linear and random-kernel bases": (
+        LSTMRegressor, {"patch_size": 2, "random_kernels": 168, "early_stopping": False}
+    ),
+    "classifier: bidirectional, last, random kernels": (
+        LSTMClassifier, {"bidirectional": True, "pooling": "last", "random_kernels": 168}
+    ),
+    "classifier: conv front end": (LSTMClassifier, {"conv_filters": (3,), "conv_pool_size": 2}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", LENGTHS_CASES)
+def test_lengths_outside_the_steps_are_clipped(case):
+    # Documented: lengths outside 1..T are clipped into it (ONNX cannot fail with a message;
+    # unclipped, 0 gave NaN and the others errors inside ONNX Runtime).
+    estimator, params = LENGTHS_CASES[case]
+    y = Y if estimator is LSTMRegressor else Y > 0
+    model = fitted(estimator(**FAST, **params), RAGGED, y)
+    assert model.random_kernels_ == params.get("random_kernels", 0)
+    X, lengths = pad_sequences(RAGGED[:8])
+    T = X.shape[1]
+    lengths[:6] = [0, -1, -(2**62), T + 1, 2**40, 1]
+    options = None if estimator is LSTMRegressor else {"zipmap": False}
+    run = session(to_onnx(model, RAGGED, options=options))
+    outputs = run.run(None, {"X": X, "lengths": lengths})
+    clipped = np.clip(lengths, 1, T)
+    assert clipped[:6].tolist() == [1, 1, 1, T, T, 1]
+    as_clipped = [x[:n] for x, n in zip(X, clipped)]
+    if estimator is LSTMRegressor:
+        assert_parity(outputs[0], model.predict(as_clipped))
+    else:
+        np.testing.assert_array_equal(outputs[0], model.predict(as_clipped))
+        assert_parity(outputs[1], model.predict_proba(as_clipped))
+    assert np.all(np.isfinite(outputs[-1]))
+    with pytest.raises(ValueError):
+        model.predict([x[:0] for x in X[:1]])  # sklstm refuses what the graph clips
+
+
 @pytest.mark.parametrize("ragged", [False, True], ids=["3D", "ragged"])
 def test_per_step_classifier_parity(ragged):
     X = RAGGED if ragged else X3
