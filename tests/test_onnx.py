@@ -198,6 +198,37 @@ def test_classifier_zipmap_as_skl2onnx_gives_it():
     assert_parity(np.column_stack(columns[1:]), expected)
 
 
+def test_integer_labels_of_every_dtype_exact():
+    # The graph's labels are the classes exactly, int64 or (past int64's range) uint64.
+    model = fitted(LSTMClassifier(**FAST), X3, Y > 0)
+    run_each = []
+    for dtype in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64):
+        info = np.iinfo(dtype)
+        run_each.append(np.array([info.min, info.max], dtype=dtype))
+    run_each.append(np.array([5, 2**63 + 7], dtype=np.uint64))  # the issue's labels
+    for classes in run_each:
+        model.classes_ = classes
+        big = classes.max() > np.iinfo(np.int64).max
+        label, _ = session(to_onnx(model, X3, options={"zipmap": False})).run(None, feeds(X3))
+        assert label.dtype == (np.uint64 if big else np.int64)
+        assert label.tolist() == model.predict(X3).tolist()  # Python ints: exact
+        assert set(label.tolist()) == set(classes.tolist())
+        if big:  # ZipMap's keys are int64: refused, with the way out
+            for options in (None, {"zipmap": "columns"}):
+                with pytest.raises(ValueError, match=rf"{classes.max()}.*'zipmap': False"):
+                    to_onnx(model, X3, options=options)
+
+
+def test_uint64_labels_past_int64_per_step_and_ragged():
+    y = [np.array([2**63 + 7, 5], dtype=np.uint64)[(x[:, 0] > 0).astype(int)] for x in RAGGED]
+    model = fitted(LSTMClassifier(**FAST, return_sequences=True), RAGGED, y)
+    label, proba = session(to_onnx(model, RAGGED)).run(None, feeds(RAGGED))
+    assert label.dtype == np.uint64
+    expected = np.concatenate(model.predict(RAGGED))
+    assert real_steps(label, RAGGED).tolist() == expected.tolist()
+    assert_parity(real_steps(proba, RAGGED), np.concatenate(model.predict_proba(RAGGED)))
+
+
 LENGTHS_CASES = {
     "regressor: patches, linear and random-kernel bases": (
         LSTMRegressor, {"patch_size": 2, "random_kernels": 168, "early_stopping": False}
