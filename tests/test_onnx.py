@@ -4,7 +4,10 @@ Parity is float32's: each prediction within 1e-5 of the value, relative to the l
 prediction of the batch (``atol``), or to itself (``rtol``); labels identical.
 """
 
+import re
+import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -265,6 +268,23 @@ def test_lengths_outside_the_steps_are_clipped(case):
     assert np.all(np.isfinite(outputs[-1]))
     with pytest.raises(ValueError):
         model.predict([x[:0] for x in X[:1]])  # sklstm refuses what the graph clips
+
+
+def test_persistence_docs_onnx_snippet():
+    # docs/user_guide/persistence.rst's ONNX snippet, run as written: it feeds the graph
+    # float32 X and checks it against sklstm on that same float32 X within 1e-5.
+    docs = Path(__file__).resolve().parent.parent / "docs" / "user_guide" / "persistence.rst"
+    section = docs.read_text().split("\nONNX\n----\n")[1]
+    code = re.search(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", section).group(1)
+    rng = np.random.default_rng(3)
+    X_train, X_test = rng.normal(size=(40, 30, 2)), rng.normal(size=(12, 30, 2))
+    model = fitted(LSTMRegressor(**FAST), X_train, X_train[:, -3:, 0].sum(axis=1))
+    namespace = {"model": model, "X_train": X_train, "X_test": X_test}
+    exec(textwrap.dedent(code), namespace)  # raises if the snippet's check fails
+    assert namespace["X32"].dtype == np.float32 and namespace["pred"].shape == (12, 1)
+    np.testing.assert_array_equal(
+        namespace["expected"][:, 0], model.predict(X_test.astype(np.float32))
+    )
 
 
 @pytest.mark.parametrize("ragged", [False, True], ids=["3D", "ragged"])
