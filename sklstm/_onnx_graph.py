@@ -167,14 +167,20 @@ class GraphInputs:
     network : GraphBatch
         What the network reads: float32, clipped, in patches.
     lengths : str or None
-        Real steps per sequence.
+        Real steps per sequence, clipped into ``[1, n_timesteps]``.
     dtype : str
         The model's dtype, in which the random kernels compute.
     """
 
     def __init__(self, e, model, X, rank, lengths):
-        self.lengths, self.dtype = lengths, model._fitted_architecture["dtype"]
+        self.dtype = model._fitted_architecture["dtype"]
         self.standardized = _standardized_input(e, model, X, rank)
+        if lengths is not None:
+            # ONNX has no assertion to refuse a length outside 1..T with a clear message (its
+            # runtimes fail inside an operator, or give NaN for 0), so the graph clips it, as
+            # the docs say: a valid length is unchanged, and every length gives a prediction.
+            lengths = e.op("Clip", lengths, e.const(1, np.int64), e.dim(self.standardized, 1))
+        self.lengths = lengths
         self.network = _network_input(e, model, self.standardized, lengths)
 
 

@@ -9,14 +9,17 @@ The graph takes the input a model was fitted on: a 3D ``(n_samples, n_timesteps,
 n_features)`` tensor, or a 2D one read as steps (``features_per_step``). Ragged
 sequences are passed padded, with a second input ``lengths`` (int64, the real steps
 of each sequence): :func:`to_onnx` adds it for a list X, and :func:`pad_sequences`
-pads a list. Outputs:
+pads a list. Lengths outside ``1..n_timesteps`` are clipped into it (sklstm refuses them,
+but an ONNX graph has no way to fail with a message). Outputs:
 
 - regressor: ``variable``, ``(n_samples, n_outputs)``, or ``(n_samples, n_timesteps,
   n_outputs)`` with ``return_sequences=True`` (values at padded steps are meaningless);
 - classifier: ``label`` and ``probabilities`` (``(n_samples, n_classes)``), through
   skl2onnx's ZipMap unless ``options={"zipmap": False}``; per-step classifiers need
   ``zipmap=False`` (:func:`to_onnx` sets it), and give ``(n_samples, n_timesteps)``
-  labels and ``(n_samples, n_timesteps, n_classes)`` probabilities.
+  labels and ``(n_samples, n_timesteps, n_classes)`` probabilities. Labels are the classes
+  exactly: strings, int64, or uint64 for unsigned classes past int64's range, which only
+  ``zipmap=False`` converts (ZipMap takes int64 keys).
 
 ONNX Runtime runs LSTM and Conv in float32 only, so the network runs in float32 even for
 ``dtype='float64'`` models.
@@ -31,6 +34,7 @@ try:
         FloatTensorType,
         Int64TensorType,
         StringTensorType,
+        UInt64TensorType,
     )
 except ImportError as error:  # pragma: no cover - the message is the point
     raise ImportError(
@@ -101,6 +105,21 @@ def to_onnx(model, X, *, target_opset=None, options=None):
     onnx.ModelProto
         The graph, with input ``X`` (and ``lengths`` for a list X).
 
+    Raises
+    ------
+    ValueError
+        If X is not 2D or 3D, has another width than the model was fitted with, or the
+        options ask a ZipMap of labels that ZipMap cannot hold (per-step probabilities,
+        unsigned classes past int64's range): pass ``{"zipmap": False}``.
+
+    Notes
+    -----
+    ``lengths`` is int64 ``(n_samples,)``, the real steps of each padded sequence, from 1 to
+    ``n_timesteps`` of the padded X. The graph clips lengths outside that range into it (0 or
+    less reads the first step alone, more reads the whole padded row), where sklstm raises:
+    ONNX has no operator that fails with a message, and ONNX Runtime would otherwise give NaN
+    for 0 and an internal error for the others.
+
     Examples
     --------
     >>> import numpy as np
@@ -170,16 +189,26 @@ def _calculate_regressor_shape(operator):
 
 
 def _class_labels(model):
-    """The classes as ONNX labels: strings, or int64 (integers, booleans, integral floats)."""
+    """The classes as ONNX labels, exactly: strings; uint64 for unsigned integers past
+    int64's range; int64 otherwise (integers, booleans as 0/1, integral floats: scikit-learn
+    refuses floats that int64 would change)."""
     classes = model.classes_
-    return classes.astype(str) if classes.dtype.kind in "US" else classes.astype(np.int64)
+    if classes.dtype.kind in "US":
+        return classes.astype(str)
+    if classes.dtype.kind == "u" and classes.max() > np.iinfo(np.int64).max:
+        return classes.astype(np.uint64)
+    return classes.astype(np.int64)
+
+
+def _label_type(labels):
+    return {"U": StringTensorType, "u": UInt64TensorType}.get(labels.dtype.kind, Int64TensorType)
 
 
 def _calculate_classifier_shape(operator):
     model = operator.raw_operator
     _input_shape(operator, model)
     labels = _class_labels(model)
-    label_type = StringTensorType if labels.dtype.kind == "U" else Int64TensorType
+    label_type = _label_type(labels)
     operator.outputs[0].type = label_type(_output_shape(operator, model))
     tensor = type(operator.inputs[0].type)
     operator.outputs[1].type = tensor(_output_shape(operator, model, len(labels)))
@@ -216,9 +245,16 @@ def _convert_classifier(scope, operator, container):
             "ZipMap cannot take: convert with options={'zipmap': False} (sklstm.onnx.to_onnx "
             "sets it)."
         )
+    labels = _class_labels(model)
+    if labels.dtype == np.uint64 and zipmap is not False:
+        raise ValueError(
+            f"The classes {model.classes_.tolist()} do not fit in int64, the only integer type "
+            "of skl2onnx's ZipMap: convert with options={'zipmap': False}, which gives uint64 "
+            "labels."
+        )
     model, e, raw = _raw_output(scope, operator, container)
     index = e.op("ArgMax", raw, axis=-1, keepdims=0)
-    e.op("Gather", e.const(_class_labels(model)), index, outputs=[operator.outputs[0].full_name])
+    e.op("Gather", e.const(labels), index, outputs=[operator.outputs[0].full_name])
     probabilities = e.op("Softmax", raw, axis=-1)
     e.op("Cast", probabilities, outputs=[operator.outputs[1].full_name], to=_output_type(operator))
 

@@ -4,7 +4,10 @@ Parity is float32's: each prediction within 1e-5 of the value, relative to the l
 prediction of the batch (``atol``), or to itself (``rtol``); labels identical.
 """
 
+import re
+import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -196,6 +199,92 @@ def test_classifier_zipmap_as_skl2onnx_gives_it():
     assert_parity([[p[c] for c in model.classes_] for p in proba], expected)
     columns = session(to_onnx(model, X3, options={"zipmap": "columns"})).run(None, {"X": X3})
     assert_parity(np.column_stack(columns[1:]), expected)
+
+
+def test_integer_labels_of_every_dtype_exact():
+    # The graph's labels are the classes exactly, int64 or (past int64's range) uint64.
+    model = fitted(LSTMClassifier(**FAST), X3, Y > 0)
+    run_each = []
+    for dtype in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64):
+        info = np.iinfo(dtype)
+        run_each.append(np.array([info.min, info.max], dtype=dtype))
+    run_each.append(np.array([5, 2**63 + 7], dtype=np.uint64))  # the issue's labels
+    for classes in run_each:
+        model.classes_ = classes
+        big = classes.max() > np.iinfo(np.int64).max
+        label, _ = session(to_onnx(model, X3, options={"zipmap": False})).run(None, feeds(X3))
+        assert label.dtype == (np.uint64 if big else np.int64)
+        assert label.tolist() == model.predict(X3).tolist()  # Python ints: exact
+        assert set(label.tolist()) == set(classes.tolist())
+        if big:  # ZipMap's keys are int64: refused, with the way out
+            for options in (None, {"zipmap": "columns"}):
+                with pytest.raises(ValueError, match=rf"{classes.max()}.*'zipmap': False"):
+                    to_onnx(model, X3, options=options)
+
+
+def test_uint64_labels_past_int64_per_step_and_ragged():
+    y = [np.array([2**63 + 7, 5], dtype=np.uint64)[(x[:, 0] > 0).astype(int)] for x in RAGGED]
+    model = fitted(LSTMClassifier(**FAST, return_sequences=True), RAGGED, y)
+    label, proba = session(to_onnx(model, RAGGED)).run(None, feeds(RAGGED))
+    assert label.dtype == np.uint64
+    expected = np.concatenate(model.predict(RAGGED))
+    assert real_steps(label, RAGGED).tolist() == expected.tolist()
+    assert_parity(real_steps(proba, RAGGED), np.concatenate(model.predict_proba(RAGGED)))
+
+
+LENGTHS_CASES = {
+    "regressor: patches, linear and random-kernel bases": (
+        LSTMRegressor, {"patch_size": 2, "random_kernels": 168, "early_stopping": False}
+    ),
+    "classifier: bidirectional, last, random kernels": (
+        LSTMClassifier, {"bidirectional": True, "pooling": "last", "random_kernels": 168}
+    ),
+    "classifier: conv front end": (LSTMClassifier, {"conv_filters": (3,), "conv_pool_size": 2}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", LENGTHS_CASES)
+def test_lengths_outside_the_steps_are_clipped(case):
+    # Documented: lengths outside 1..T are clipped into it (ONNX cannot fail with a message;
+    # unclipped, 0 gave NaN and the others errors inside ONNX Runtime).
+    estimator, params = LENGTHS_CASES[case]
+    y = Y if estimator is LSTMRegressor else Y > 0
+    model = fitted(estimator(**FAST, **params), RAGGED, y)
+    assert model.random_kernels_ == params.get("random_kernels", 0)
+    X, lengths = pad_sequences(RAGGED[:8])
+    T = X.shape[1]
+    lengths[:6] = [0, -1, -(2**62), T + 1, 2**40, 1]
+    options = None if estimator is LSTMRegressor else {"zipmap": False}
+    run = session(to_onnx(model, RAGGED, options=options))
+    outputs = run.run(None, {"X": X, "lengths": lengths})
+    clipped = np.clip(lengths, 1, T)
+    assert clipped[:6].tolist() == [1, 1, 1, T, T, 1]
+    as_clipped = [x[:n] for x, n in zip(X, clipped)]
+    if estimator is LSTMRegressor:
+        assert_parity(outputs[0], model.predict(as_clipped))
+    else:
+        np.testing.assert_array_equal(outputs[0], model.predict(as_clipped))
+        assert_parity(outputs[1], model.predict_proba(as_clipped))
+    assert np.all(np.isfinite(outputs[-1]))
+    with pytest.raises(ValueError):
+        model.predict([x[:0] for x in X[:1]])  # sklstm refuses what the graph clips
+
+
+def test_persistence_docs_onnx_snippet():
+    # docs/user_guide/persistence.rst's ONNX snippet, run as written: it feeds the graph
+    # float32 X and checks it against sklstm on that same float32 X within 1e-5.
+    docs = Path(__file__).resolve().parent.parent / "docs" / "user_guide" / "persistence.rst"
+    section = docs.read_text().split("\nONNX\n----\n")[1]
+    code = re.search(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", section).group(1)
+    rng = np.random.default_rng(3)
+    X_train, X_test = rng.normal(size=(40, 30, 2)), rng.normal(size=(12, 30, 2))
+    model = fitted(LSTMRegressor(**FAST), X_train, X_train[:, -3:, 0].sum(axis=1))
+    namespace = {"model": model, "X_train": X_train, "X_test": X_test}
+    exec(textwrap.dedent(code), namespace)  # raises if the snippet's check fails
+    assert namespace["X32"].dtype == np.float32 and namespace["pred"].shape == (12, 1)
+    np.testing.assert_array_equal(
+        namespace["expected"][:, 0], model.predict(X_test.astype(np.float32))
+    )
 
 
 @pytest.mark.parametrize("ragged", [False, True], ids=["3D", "ragged"])
