@@ -6,6 +6,10 @@ A fitted model saves with ``joblib`` (pickle) and, for loading without trusting 
 code, with ``skops``: the only types it must be told to trust are sklstm's estimators, listed
 in ``sklstm.TRUSTED_TYPES``. Both reloaded models predict exactly what the original predicts.
 The data are UCR Chinatown days (weekday or weekend), standardised day by day.
+
+Loading a joblib or pickle file can run arbitrary code: load only files you trust, such as
+those you saved yourself. For a file from anywhere else, use skops, which refuses types it has
+not been told to trust.
 """
 
 # %%
@@ -31,7 +35,7 @@ folder = Path(tempfile.mkdtemp())
 joblib.dump(model, folder / "model.joblib")
 sio.dump(model, folder / "model.skops")
 
-from_joblib = joblib.load(folder / "model.joblib")
+from_joblib = joblib.load(folder / "model.joblib")  # only for files you trust
 print("skops asks to trust:", sio.get_untrusted_types(file=folder / "model.skops"))
 from_skops = sio.load(folder / "model.skops", trusted=sklstm.TRUSTED_TYPES)
 
