@@ -94,11 +94,11 @@ class BaseLSTM(BaseEstimator):
             step: ``(n_samples, n_timesteps[, n_outputs])`` or, for a list X,
             a list of per-sequence arrays.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence in the loss. Where the fit chooses from the
-            data (the ridge's penalty, the random-kernel base, the LSTM's held-out
-            weight), weights are read as counts, a weight of 2 being the sequence
-            given twice; a penalty chosen from the data needs them to sum to at
-            least 2.
+            Weight of each sequence in the loss: finite, non-negative, at most
+            1e12. Weights are read as counts, a weight of 2 being the sequence
+            given twice (the L2 penalty is divided by their sum, which must be at
+            least 1e-6); a penalty chosen from the data (the ridge's, the
+            random-kernel base's) needs them to sum to at least 2.
 
         Returns
         -------

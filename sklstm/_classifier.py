@@ -105,7 +105,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         either way.
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class in the loss; 'balanced' weighs classes inversely
-        to their frequency in y.
+        to their frequency in y. A dict maps classes of y to finite,
+        non-negative weights (at most 1e12; classes left out weigh 1).
     solver : {'adam', 'sgd'}, default='adam'
         Optimiser.
     alpha : float, default=1e-4
