@@ -74,3 +74,12 @@ def test_snippets_run_in_order(path, tmp_path, monkeypatch, quiet_convergence):
     namespace = {"__name__": "__snippet__"}
     for k, code in enumerate(snippets(path), start=1):
         exec(compile(code, f"{path}, block {k}", "exec"), namespace)
+
+
+@pytest.mark.parametrize(
+    "path", ["README.md", "docs/user_guide/persistence.rst", "examples/plot_save_load.py"]
+)
+def test_where_joblib_is_shown_loading_is_said_to_run_code(path):
+    text = " ".join((ROOT / path).read_text().split())
+    assert "joblib" in text
+    assert "can run arbitrary code" in text and "skops" in text
