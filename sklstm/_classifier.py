@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseLSTM, _store_parameters
 from ._data import check_weights
+from ._stream import ClassifierStream
 from .core import log_softmax
 
 __all__ = ["LSTMClassifier"]
@@ -338,6 +339,29 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     # The mixin's score would shadow the base's, which also scores per-step targets.
     score = BaseLSTM.score
+
+    def stream(self, n_streams=1):
+        """A live stream: answers after each new step, without reading the past again.
+
+        The stream carries the LSTM's state (and the readout's), so each new step costs
+        the same whatever the history. After each chunk of steps, its predict,
+        predict_proba and predict_log_proba give what this model's give on each
+        stream's whole prefix.
+        Models with ``bidirectional=True``, convolutions or the random-kernel base read
+        the future or the whole sequence, and raise ``ValueError`` here. See the user
+        guide's "Live streams".
+
+        Parameters
+        ----------
+        n_streams : int, default=1
+            Streams fed side by side.
+
+        Returns
+        -------
+        stream : ClassifierStream
+            With ``predict(X_new)``, ``predict_proba`` and ``predict_log_proba`` and ``reset()``.
+        """
+        return ClassifierStream(self, n_streams)
 
     def _validate_y(self, y, n_samples, per_step=False):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")

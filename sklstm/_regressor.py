@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseLSTM, _store_parameters
 from ._preprocessing import standard_scale
+from ._stream import Stream
 
 __all__ = ["LSTMRegressor"]
 
@@ -327,6 +328,28 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     # The mixin's score would shadow the base's, which also scores per-step targets.
     score = BaseLSTM.score
+
+    def stream(self, n_streams=1):
+        """A live stream: answers after each new step, without reading the past again.
+
+        The stream carries the LSTM's state (and the readout's and the ridge's), so each
+        new step costs the same whatever the history. After each chunk of steps, its
+        predict gives what this model's predict gives on each stream's whole prefix.
+        Models with ``bidirectional=True``, convolutions or the random-kernel base read
+        the future or the whole sequence, and raise ``ValueError`` here. See the user
+        guide's "Live streams".
+
+        Parameters
+        ----------
+        n_streams : int, default=1
+            Streams fed side by side.
+
+        Returns
+        -------
+        stream : Stream
+            With ``predict(X_new)`` and ``reset()``.
+        """
+        return Stream(self, n_streams)
 
     def _validate_y(self, y, n_samples, per_step=False):
         try:

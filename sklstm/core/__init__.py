@@ -16,7 +16,7 @@ from ._conv import (
     max_pool_forward,
 )
 from ._init import init_lstm_params
-from ._lstm import LSTMCache, lstm_backward, lstm_forward
+from ._lstm import LSTMCache, fold_lstm_weights, lstm_backward, lstm_forward, lstm_step
 from ._pooling import pool_backward, pool_forward
 from ._random_kernels import RandomKernels, fit_random_kernels, random_kernel_features
 from ._sequences import (
@@ -44,6 +44,7 @@ __all__ = [
     "conv1d_backward",
     "conv1d_forward",
     "fit_random_kernels",
+    "fold_lstm_weights",
     "init_conv1d_params",
     "init_lstm_params",
     "init_lstm_stack",
@@ -55,6 +56,7 @@ __all__ = [
     "lstm_forward",
     "lstm_stack_backward",
     "lstm_stack_forward",
+    "lstm_step",
     "max_pool_backward",
     "max_pool_forward",
     "pad_sequences",

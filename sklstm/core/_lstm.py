@@ -337,6 +337,74 @@ def lstm_forward(
     return H_out, cache
 
 
+def fold_lstm_weights(Wx, Wh, b):
+    """An LSTM layer's weights as :func:`lstm_step` (and the step loop) read them.
+
+    Parameters
+    ----------
+    Wx, Wh, b : ndarray
+        Input weights, recurrent weights and bias (see :func:`lstm_forward`).
+
+    Returns
+    -------
+    W : ndarray, shape (4 * n_hidden, n_hidden + n_features + 1)
+    """
+    Wx = np.asarray(Wx)
+    return _fold_weights(Wx, np.asarray(Wh, Wx.dtype), np.asarray(b, Wx.dtype))
+
+
+def lstm_step(W, x, h, c):
+    """One step of an LSTM layer for a batch, from carried states.
+
+    The operations of each step of :func:`lstm_forward`, in the same order: a stream of
+    steps fed one at a time gives the states the whole sequence gives (up to how BLAS
+    rounds a product of another width).
+
+    Parameters
+    ----------
+    W : ndarray, shape (4 * n_hidden, n_hidden + n_features + 1)
+        Weights from :func:`fold_lstm_weights`; their dtype is the computation's.
+    x : ndarray, shape (n_features, n_samples)
+        The step's inputs, one column a sequence.
+    h, c : ndarray, shape (n_hidden, n_samples)
+        Hidden and cell states after the previous step (zeros before the first).
+
+    Returns
+    -------
+    h, c : ndarray, shape (n_hidden, n_samples)
+        The states after this step (new arrays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import fold_lstm_weights, init_lstm_params, lstm_forward, lstm_step
+    >>> Wx, Wh, b = init_lstm_params(3, 5, np.random.default_rng(0))
+    >>> X = np.random.default_rng(1).normal(size=(2, 4, 3))
+    >>> W, h, c = fold_lstm_weights(Wx, Wh, b), np.zeros((5, 2)), np.zeros((5, 2))
+    >>> for t in range(4):
+    ...     h, c = lstm_step(W, X[:, t].T, h, c)
+    >>> bool(np.allclose(h.T, lstm_forward(X, Wx, Wh, b)[0][:, -1], rtol=0, atol=1e-15))
+    True
+    """
+    dtype = W.dtype
+    n_hidden, n = h.shape
+    inputs = np.empty((W.shape[1], n), dtype)
+    inputs[:n_hidden] = h
+    inputs[n_hidden:-1] = x
+    inputs[-1] = 1.0
+    z = np.matmul(W, inputs)
+    one = _ONES[dtype]
+    with np.errstate(over="ignore", under="ignore"):
+        sig = z[: 3 * n_hidden]
+        np.exp(sig, out=sig)
+        np.add(sig, one, out=sig)
+        np.divide(one, sig, out=sig)
+        cand = np.tanh(z[3 * n_hidden :])
+        o, i, f = z[:n_hidden], z[n_hidden : 2 * n_hidden], z[2 * n_hidden : 3 * n_hidden]
+        cell = np.add(np.multiply(i, cand), np.multiply(f, c))
+        return np.multiply(o, np.tanh(cell)), cell
+
+
 def _derivative_factors(gates, tanh_cells, steps, K, G):
     """Factors of the gate gradients that do not depend on the recurrence, for ``steps``.
 
