@@ -209,25 +209,27 @@ def random_kernel_features(X, lengths, kernels, dtype=np.float32):
     for begin in range(0, N, per_block):
         rows = order[begin : begin + per_block]
         steps = int(lengths[rows].max())
-        features[rows] = _block_features(X[rows, :steps].astype(dtype), lengths[rows], kernels)
+        _block_features(X[rows, :steps].astype(dtype), lengths[rows], kernels, features, rows)
     return features
 
 
-def _block_features(X, lengths, kernels):
-    """Features of one block of sequences: see :func:`random_kernel_features`."""
+def _block_features(X, lengths, kernels, features, rows):
+    """Features of one block of sequences (see :func:`random_kernel_features`), written
+    dilation by dilation into ``features[rows]``."""
     T = X.shape[1]
     padding = ~step_mask(lengths, T)
     if not padding.any():
         padding = None
     X = _zero_padding(X, None if padding is None else lengths)
-    out_blocks, first = [], 0
+    first = 0
     for dilation, channels, count in zip(kernels.dilations, kernels.channels, kernels.bias_counts):
         out = _kernel_outputs(X, dilation, channels)
         if padding is not None:
             np.copyto(out, -np.inf, where=padding[:, None, :])  # never above a bias
-        biases = kernels.biases[first : first + N_KERNELS * count].reshape(N_KERNELS, count)
+        columns = slice(first, first + N_KERNELS * count)
+        biases = kernels.biases[columns].reshape(N_KERNELS, count)
         first += N_KERNELS * count
         above = out[:, :, None, :] > biases.astype(out.dtype)[None, :, :, None]
         counts = above.view(np.uint8).sum(axis=3, dtype=np.int32)  # (N, 84, count)
-        out_blocks.append(counts.reshape(len(X), -1) / lengths[:, None])
-    return np.concatenate(out_blocks, axis=1)
+        del out, above  # before the next dilation's are made: one comparison held at a time
+        features[rows, columns] = counts.reshape(len(X), -1) / lengths[:, None]
