@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._parameters import RANDOM_KERNELS
 from sklstm.core import are_sliding_windows, fit_random_kernels, random_kernel_features
 from sklstm.core._random_kernels import KERNEL_TAPS
 
@@ -145,6 +146,14 @@ def test_bad_values_are_refused_clearly():
         LSTMClassifier(random_kernels=-1).fit(X, y)
     with pytest.raises(InvalidParameterError, match="random_kernels"):
         LSTMClassifier(random_kernels="many").fit(X, y)
+    # A bool is not a count (True was read as 1, i.e. 84 features), and past 100,000
+    # features a fit's memory and time grow for nothing.
+    for bad in (True, False, np.True_, 100_001, 10**7):
+        with pytest.raises(InvalidParameterError, match="random_kernels"):
+            LSTMClassifier(random_kernels=bad).fit(X, y)
+        with pytest.raises(InvalidParameterError, match="random_kernels"):
+            LSTMRegressor(random_kernels=bad).fit(X, y.astype(float))
+    assert all(RANDOM_KERNELS[1].is_satisfied_by(n) for n in (0, 84, np.int64(10_000), 100_000))
     per_step = LSTMClassifier(random_kernels=84, return_sequences=True, **FAST)
     with pytest.raises(ValueError, match="return_sequences=True"):
         per_step.fit(X, np.repeat(y[:, None], 120, 1))
