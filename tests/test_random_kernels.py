@@ -71,6 +71,36 @@ def test_kernels_are_drawn_from_the_seed():
     assert not np.array_equal(a.biases, c.biases)
 
 
+def test_any_positive_weights_draw_by_their_proportions():
+    X = np.random.RandomState(4).standard_normal((30, 40, 1))
+    w = np.random.RandomState(1).uniform(0, 3, 30)
+    w[-5:] = 0.0
+
+    def fit(weight, X=X):
+        return fit_random_kernels(X, None, 500, np.random.RandomState(5), weight)
+
+    assert all(np.array_equal(u, v) for u, v in zip(fit(None), fit(np.ones(30))))
+    # Scaled by powers of two, weights draw the same sequences, from the smallest to the
+    # largest (1e-50 and 1e300 raised IndexError or overflowed the cumulated sum).
+    drawn = fit(w)
+    for scale in (2.0**-1000, 2.0**-160, 2.0**1000):
+        assert all(np.array_equal(u, v) for u, v in zip(drawn, fit(w * scale)))
+    for scale in (1e-300, 1e-50, 1e300, 1e307):
+        assert np.isfinite(fit(w * scale).biases).all()
+    # One positive weight, however small: every kernel's biases come from that sequence.
+    one = np.zeros(30)
+    one[3] = 1e-300
+    assert np.array_equal(fit(one).biases, fit(None, X[3:4]).biases)
+    with pytest.raises(ValueError, match="sample_weight"):
+        fit(np.zeros(30))
+
+
+def test_weights_that_vanish_in_float32_are_refused_clearly():
+    X, y = shapes(20, 120, 5)
+    with pytest.raises(ValueError, match="sample_weight"):  # was IndexError
+        LSTMClassifier(**FAST).fit(X, y, sample_weight=np.full(20, 1e-50))
+
+
 def shapes(n, T, seed):
     """Noise with a bump (class 1) or a dip (class 0) of 10 steps somewhere in it."""
     rng = np.random.RandomState(seed)
