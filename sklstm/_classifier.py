@@ -1,17 +1,16 @@
 """LSTMClassifier: an LSTM network with a softmax head and cross-entropy loss."""
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.utils import check_array, column_or_1d
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseLSTM, _store_parameters
 from ._data import check_weights
+from ._parameters import RANDOM_KERNELS
 from ._stream import ClassifierStream
 from .core import log_softmax
 
@@ -90,8 +89,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         ridge classifier on those features (penalty chosen by leave-one-out). Its
         scores enter the softmax as fixed log-odds and the LSTM learns what they
         leave; ``validation_fraction`` of the sequences is then held out to weigh
-        the LSTM against the base (``network_weight_``). 0: no base. 'auto' is
-        10,000 when the longest training sequence has at least 100 steps (and
+        the LSTM against the base (``network_weight_``). 0: no base; at most
+        100,000, rounded down to a multiple of 84 (at least 84). 'auto' is 10,000
+        when the longest training sequence has at least 100 steps (and
         ``return_sequences=False``), else 0: on long sequences whose classes
         differ by local shape the base is far more accurate than the LSTM, on
         short ones the LSTM alone is. See the user guide. Aeon's ``n_kernels``.
@@ -230,7 +230,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "random_kernels": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "random_kernels": RANDOM_KERNELS,
     }
 
     def __init__(

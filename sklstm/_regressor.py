@@ -9,6 +9,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseLSTM, _store_parameters
+from ._parameters import RANDOM_KERNELS
 from ._preprocessing import standard_scale
 from ._stream import Stream
 
@@ -109,8 +110,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         (``kernel_weight_``); the LSTM learns what the blend leaves of each
         training sequence when it is left out, and ``validation_fraction`` of
         the sequences is held out to weigh the LSTM (``network_weight_``). 0: no
-        base. 'auto' is 10,000 when the longest training sequence has at least
-        100 steps, ``return_sequences=False``, and the rows are not sliding
+        base; at most 100,000, rounded down to a multiple of 84 (at least 84).
+        'auto' is 10,000 when the longest training sequence has at least 100
+        steps, ``return_sequences=False``, and the rows are not sliding
         windows of one series (a forecast needs the level, which the features
         drop, and neighbouring windows flatter the features' held-out error);
         else 0. See the user guide. Aeon's ``n_kernels``.
@@ -258,7 +260,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         **BaseLSTM._parameter_constraints,
         "linear_steps": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "linear_alpha": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-        "random_kernels": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "random_kernels": RANDOM_KERNELS,
     }
     _numeric_targets = True
     _link = "identity"

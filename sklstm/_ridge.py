@@ -23,6 +23,9 @@ __all__ = ["ALPHAS", "ridge_gcv"]
 
 # Penalties tried, on standardized inputs and targets: from almost none to strong shrinkage.
 ALPHAS = np.logspace(-3, 4, 36)
+# Values of an n_samples x n_samples array (the Gram matrix, U) read at once (8 MB): what
+# those steps add to the ridge's memory.
+_BLOCK_VALUES = 2**20
 
 # Weights are counts here: weights normalised to sum to 1 would leave GCV no degrees of
 # freedom for any penalty, and every fit would silently take the strongest.
@@ -35,7 +38,7 @@ _TOO_FEW = (
 )
 
 
-def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
+def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None, overwrite_X=False):
     """Fit a weighted ridge regression with the penalty of lowest GCV.
 
     Parameters
@@ -52,6 +55,10 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
     held_out_loss : callable or None, default=None
         If given, the penalty is instead the one whose held-out predictions (see below)
         make ``held_out_loss(held_out)`` lowest.
+    overwrite_X : bool, default=False
+        Centre ``X`` (float64) in place rather than in a copy: with many features the
+        inputs are then held once (the decomposition adds ``n_samples x n_samples`` values
+        below ``n_features / 2`` samples). ``X`` is left centred.
 
     Returns
     -------
@@ -75,9 +82,13 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
         raise ValueError(_TOO_FEW.format(n))
     x_mean = w @ X / n
     y_mean = w @ Y / n
+    if overwrite_X:
+        X -= x_mean
+        Xc = X
+    else:
+        Xc = X - x_mean
     root_w = np.sqrt(w)[:, None]
-    Xw = root_w * (X - x_mean)
-    U, s, V = _decompose(Xw)
+    U, s, XV, coef_of = _decompose(Xc, root_w)
     Yw = root_w * (Y - y_mean)
     UtY = U.T @ Yw  # (rank, n_outputs)
     outside = max(float(np.sum(Yw * Yw) - np.sum(UtY * UtY)), 0.0)  # beyond U's span
@@ -91,12 +102,11 @@ def ridge_gcv(X, Y, sample_weight, alphas=ALPHAS, held_out_loss=None):
     best = int(np.argmin(gcv))  # all infinite (fewer sequences than directions): the strongest
     if not np.isfinite(gcv[best]):
         best = len(alphas) - 1
-    XV = (X - x_mean) @ V
     if held_out_loss is not None:
         losses = [held_out_loss(_held_out(XV, U, s, UtY, Y, y_mean, w, n, a)) for a in alphas]
         best = int(np.argmin(losses))
     alpha = float(alphas[best])
-    coef = V @ ((s / (s * s + alpha))[:, None] * UtY)
+    coef = coef_of((s / (s * s + alpha))[:, None] * UtY)
     held_out = _held_out(XV, U, s, UtY, Y, y_mean, w, n, alpha)
     return coef, y_mean - x_mean @ coef, alpha, held_out
 
@@ -106,24 +116,65 @@ def _held_out(XV, U, s, UtY, Y, y_mean, w, n, alpha):
     ``h`` one copy's leverage: the weight-scaled hat matrix's diagonal over ``w_i``, plus
     the intercept's ``1 / n``."""
     fitted = XV @ ((s / (s * s + alpha))[:, None] * UtY) + y_mean
-    leverage = (U * U) @ (s * s / (s * s + alpha))
+    kept = s * s / (s * s + alpha)
+    leverage = np.empty(len(U))
+    step = max(1, _BLOCK_VALUES // max(U.shape[1], 1))  # no squared copy of U at once
+    for start in range(0, len(U), step):
+        block = U[start : start + step]
+        leverage[start : start + step] = (block * block) @ kept
     with np.errstate(divide="ignore", invalid="ignore"):
         leverage = np.where(w > 0, leverage / w + 1.0 / n, 0.0)
     return Y - (Y - fitted) / np.maximum(1.0 - leverage, 1e-12)[:, None]
 
 
-def _decompose(Xw):
-    """Thin SVD ``Xw = U diag(s) V.T`` as ``(U, s, V)``, without the directions of zero
-    singular value (so that a penalty of 0 gives least squares of least norm); through the
-    smaller Gram matrix when there are many more features than samples."""
-    n_samples, n_features = Xw.shape
+def _decompose(Xc, root_w):
+    """Thin SVD of the weight-scaled inputs ``Xw = root_w * Xc = U diag(s) V.T``, without the
+    directions of zero singular value (so that a penalty of 0 gives least squares of least
+    norm), as ``(U, s, Xc @ V, b -> V @ b)``.
+
+    With many more features than samples it goes through the samples' Gram matrix and never
+    forms ``Xw`` or ``V`` (each as large as ``Xc``); it holds two ``n_samples x n_samples``
+    arrays at a time (and LAPACK's workspace while it decomposes). With ``K = Xc @ Xc.T``
+    and ``G = diag(root_w) K diag(root_w)`` (``Xw``'s Gram matrix, ``U diag(s^2) U.T``),
+    ``Xc @ V = K diag(root_w) U / s``, whose rows of positive weight are ``G U`` over
+    ``root_w`` (``G``'s entries are ``K``'s times the two roots, so dividing one back out
+    is exact to rounding, short of underflow, however small the weight), and
+    ``V @ b = Xc.T (root_w * U (b / s))``.
+    """
+    n_samples, n_features = Xc.shape
     if n_features <= 2 * n_samples:
+        Xw = root_w * Xc
         U, s, Vt = np.linalg.svd(Xw, full_matrices=False)
         keep = s > (s.max(initial=0.0) * max(Xw.shape) * np.finfo(np.float64).eps)
+        del Xw
         if keep.all():  # as they are: a copy would change how BLAS rounds the products
-            return U, s, Vt.T
-        return U[:, keep], s[keep], Vt[keep].T
-    eigenvalues, U = np.linalg.eigh(Xw @ Xw.T)
-    keep = eigenvalues > eigenvalues.max() * n_features * np.finfo(np.float64).eps
-    U, s = U[:, keep], np.sqrt(eigenvalues[keep])
-    return U, s, (Xw.T @ U) / s
+            V = Vt.T
+        else:
+            U, s, V = U[:, keep], s[keep], Vt[keep].T
+        return U, s, Xc @ V, V.__matmul__
+    gram = Xc @ Xc.T  # K for now
+    unweighted = np.flatnonzero(root_w[:, 0] == 0)
+    K_unweighted = gram[unweighted] * root_w.T  # rows of K diag(root_w) G cannot give
+    gram *= root_w
+    gram *= root_w.T
+    eigenvalues, U = np.linalg.eigh(gram)
+    # Ascending: the kept directions are the last ones, a view of U rather than a copy.
+    tiny = eigenvalues[-1] * n_features * np.finfo(np.float64).eps
+    first = int(np.searchsorted(eigenvalues, tiny, "right"))
+    U, s = U[:, first:], np.sqrt(eigenvalues[first:])
+    # G U, block of rows by block of rows, into G's own first columns (a block reads
+    # only its own rows of G), so that it needs no third n_samples x n_samples array.
+    rank = U.shape[1]
+    step = max(1, _BLOCK_VALUES // max(n_samples, 1))
+    for start in range(0, n_samples, step):
+        rows = slice(start, start + step)
+        gram[rows, :rank] = gram[rows] @ U
+    XV = gram[:, :rank]
+    np.divide(XV, root_w, out=XV, where=root_w > 0)
+    XV[unweighted] = K_unweighted @ U
+    XV /= s
+
+    def coef_of(b):
+        return Xc.T @ (root_w * (U @ (b / s[:, None])))
+
+    return U, s, XV, coef_of

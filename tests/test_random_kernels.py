@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._parameters import RANDOM_KERNELS
 from sklstm.core import are_sliding_windows, fit_random_kernels, random_kernel_features
 from sklstm.core._random_kernels import KERNEL_TAPS
 
@@ -68,6 +69,36 @@ def test_kernels_are_drawn_from_the_seed():
     c = fit_random_kernels(X, None, 500, np.random.RandomState(6))
     assert all(np.array_equal(u, v) for u, v in zip(a, b))
     assert not np.array_equal(a.biases, c.biases)
+
+
+def test_any_positive_weights_draw_by_their_proportions():
+    X = np.random.RandomState(4).standard_normal((30, 40, 1))
+    w = np.random.RandomState(1).uniform(0, 3, 30)
+    w[-5:] = 0.0
+
+    def fit(weight, X=X):
+        return fit_random_kernels(X, None, 500, np.random.RandomState(5), weight)
+
+    assert all(np.array_equal(u, v) for u, v in zip(fit(None), fit(np.ones(30))))
+    # Scaled by powers of two, weights draw the same sequences, from the smallest to the
+    # largest (1e-50 and 1e300 raised IndexError or overflowed the cumulated sum).
+    drawn = fit(w)
+    for scale in (2.0**-1000, 2.0**-160, 2.0**1000):
+        assert all(np.array_equal(u, v) for u, v in zip(drawn, fit(w * scale)))
+    for scale in (1e-300, 1e-50, 1e300, 1e307):
+        assert np.isfinite(fit(w * scale).biases).all()
+    # One positive weight, however small: every kernel's biases come from that sequence.
+    one = np.zeros(30)
+    one[3] = 1e-300
+    assert np.array_equal(fit(one).biases, fit(None, X[3:4]).biases)
+    with pytest.raises(ValueError, match="sample_weight"):
+        fit(np.zeros(30))
+
+
+def test_weights_that_vanish_in_float32_are_refused_clearly():
+    X, y = shapes(20, 120, 5)
+    with pytest.raises(ValueError, match="sample_weight"):  # was IndexError
+        LSTMClassifier(**FAST).fit(X, y, sample_weight=np.full(20, 1e-50))
 
 
 def shapes(n, T, seed):
@@ -145,6 +176,14 @@ def test_bad_values_are_refused_clearly():
         LSTMClassifier(random_kernels=-1).fit(X, y)
     with pytest.raises(InvalidParameterError, match="random_kernels"):
         LSTMClassifier(random_kernels="many").fit(X, y)
+    # A bool is not a count (True was read as 1, i.e. 84 features), and past 100,000
+    # features a fit's memory and time grow for nothing.
+    for bad in (True, False, np.True_, 100_001, 10**7):
+        with pytest.raises(InvalidParameterError, match="random_kernels"):
+            LSTMClassifier(random_kernels=bad).fit(X, y)
+        with pytest.raises(InvalidParameterError, match="random_kernels"):
+            LSTMRegressor(random_kernels=bad).fit(X, y.astype(float))
+    assert all(RANDOM_KERNELS[1].is_satisfied_by(n) for n in (0, 84, np.int64(10_000), 100_000))
     per_step = LSTMClassifier(random_kernels=84, return_sequences=True, **FAST)
     with pytest.raises(ValueError, match="return_sequences=True"):
         per_step.fit(X, np.repeat(y[:, None], 120, 1))

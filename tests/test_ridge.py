@@ -8,7 +8,7 @@ from sklearn.linear_model import Ridge
 from sklstm import LSTMRegressor
 from sklstm._composite._blend import held_out_share as _held_out_share
 from sklstm._composite._blend import least_squares_share as _least_squares_share
-from sklstm._ridge import ALPHAS, ridge_gcv
+from sklstm._ridge import ALPHAS, _decompose, ridge_gcv
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
@@ -171,3 +171,28 @@ def test_weights_below_two_counts_are_rejected_only_where_a_penalty_is_chosen():
     fixed = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=2, linear_alpha=1.0)
     fixed.fit(Xs, Xs[:, -1, 0], sample_weight=np.full(30, 1 / 30))
     assert fixed.linear_alpha_ == 1.0
+
+
+def test_gram_path_reads_zero_and_tiny_weights_as_the_explicit_products_do():
+    X, Y, w = problem(4, 12, 40)  # more features than twice the samples: the Gram path
+    w[1], w[2] = 1e-12, 0.0
+    Xc = X - w @ X / w.sum()
+    root_w = np.sqrt(w)[:, None]
+    U, s, XV, coef_of = _decompose(Xc, root_w)
+    V = (root_w * Xc).T @ U / s  # what the decomposition avoids forming
+    np.testing.assert_allclose(XV, Xc @ V, rtol=1e-10, atol=1e-12)
+    b = np.random.RandomState(0).standard_normal((len(s), 2))
+    np.testing.assert_allclose(coef_of(b), V @ b, rtol=1e-10, atol=1e-12)
+
+
+def test_centring_in_place_gives_the_same_fit():
+    X, Y, w = problem(4, 12, 40)
+    w[2] = 0.0
+    coef, intercept, alpha, held_out = ridge_gcv(X, Y, w)
+    np.testing.assert_allclose(held_out[2], X[2] @ coef + intercept, rtol=1e-12)
+    inplace = X.copy()
+    got = ridge_gcv(inplace, Y, w, overwrite_X=True)
+    assert got[2] == alpha
+    for a, b in zip(got[:2] + got[3:], (coef, intercept, held_out)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w @ inplace, 0.0, atol=1e-12)  # left centred

@@ -31,6 +31,8 @@ KERNEL_ALPHAS = np.logspace(-3, 5, 33)
 _SCALES = np.logspace(-2, 3, 101)
 # Sequences whose random-kernel features are computed at once when predicting.
 _BLOCK = 256
+# Values squared at once to sum the features' spread (8 MB in float64).
+_STANDARDIZE_VALUES = 2**20
 
 
 class LastStepsRidge:
@@ -111,25 +113,28 @@ class KernelRidge:
         X, lengths = inputs.kernel, inputs.lengths
         kernels = fit_random_kernels(X, lengths, self.n_features, self.random_state, W)
         features = kernel_features(X, lengths, kernels, X.dtype)
-        n = W.sum()
-        mean = W @ features / n
-        spread = np.sqrt(W @ (features - mean) ** 2 / n)
-        spread[spread == 0] = 1.0
+        mean, spread = _standardize(features, W)
+        # The ridge centres the standardized features in place again (their mean is now
+        # zero up to rounding): the features are held once.
         if self.classes:
             coef, intercept, alpha, out = ridge_gcv(
-                features / spread,
+                features,
                 2.0 * Y - 1.0,
                 W,
                 KERNEL_ALPHAS,
                 lambda scores: _temperature(scores, Y, W)[1],
+                overwrite_X=True,
             )
             scale = _temperature(out, Y, W)[0]
         else:
-            coef, intercept, alpha, out = ridge_gcv(features / spread, Y, W, KERNEL_ALPHAS)
+            coef, intercept, alpha, out = ridge_gcv(features, Y, W, KERNEL_ALPHAS, overwrite_X=True)
             scale = 1.0
+        del features
+        coef /= spread[:, None]
+        intercept -= mean @ coef
         self.state = {
             "kernels": kernels._asdict(),
-            "coef": coef / spread[:, None],
+            "coef": coef,
             "intercept": intercept,
             "alpha": alpha,
             "scale": scale,
@@ -166,6 +171,23 @@ class KernelRidge:
         if self.classes:
             found["kernel_scale_"] = None if state is None else state["scale"]
         return found
+
+
+def _standardize(features, W):
+    """Standardize ``features`` in place (weighted mean 0, spread 1; a constant column keeps
+    a spread of 1) and return the mean and spread removed. The spread is summed over
+    blocks of columns, so that no squared copy of the features is made."""
+    n = W.sum()
+    mean = W @ features / n
+    features -= mean
+    spread = np.empty(features.shape[1])
+    step = max(1, _STANDARDIZE_VALUES // max(len(features), 1))
+    for start in range(0, features.shape[1], step):
+        block = features[:, start : start + step]
+        spread[start : start + step] = np.sqrt(W @ (block * block) / n)
+    spread[spread == 0] = 1.0
+    features /= spread
+    return mean, spread
 
 
 def _temperature(held_out, Y, W):

@@ -109,7 +109,8 @@ def fit_random_kernels(X, lengths, n_features, rng, sample_weight=None):
     sample_weight : ndarray of shape (n_samples,), default=None
         Chance of each sequence to set a kernel's biases, in proportion; drawn by
         position in the cumulated weights of the sequences ordered by their values,
-        so that a weight of 2 draws as a repeated sequence does, in any row order.
+        so that a weight of 2 draws as a repeated sequence does, in any row order. Finite
+        and non-negative, of any scale; with none positive, ``ValueError``.
 
     Returns
     -------
@@ -142,11 +143,24 @@ def fit_random_kernels(X, lengths, n_features, rng, sample_weight=None):
     edges = np.floor(per_kernel * np.cumsum(repeats) / repeats.sum() + 0.5).astype(int)
     bias_counts = np.diff(edges, prepend=0)
     weight = np.ones(N) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    if not weight.max(initial=0.0) > 0:
+        raise ValueError(
+            "sample_weight has no positive weight (weights too small for the network's dtype "
+            "round to 0: in float32, below about 1e-45): scale the weights up, for example "
+            "to a mean of 1."
+        )
+    # Scaled by a power of two to a largest weight in [0.5, 1): exact, so ordinary weights
+    # draw as they are, while weights of 1e-300 or 1e300 neither underflow nor overflow
+    # the cumulated sum.
+    weight = np.ldexp(weight, -np.frexp(weight.max())[1])
     # Sequences in an order set by their values (a fixed random projection), not by their
     # rows: shuffled or repeated rows then draw the same sequences.
     key = X.reshape(N, -1) @ np.random.RandomState(0).standard_normal(T * D)
     order = np.argsort(key, kind="stable")
     cumulated = np.cumsum(weight[order])
+    # A draw that rounds up to the total would fall past the end: it takes the last
+    # sequence of positive weight, as one just below the total does.
+    last = int(np.flatnonzero(weight[order] > 0)[-1])
     channels, biases = [], []
     start = 1
     for dilation, count in zip(dilations, bias_counts):
@@ -158,7 +172,7 @@ def fit_random_kernels(X, lengths, n_features, rng, sample_weight=None):
         channels.append(chosen)
         # One random training sequence a kernel (zero weights never drawn).
         drawn = rng.uniform(0, cumulated[-1], N_KERNELS)
-        rows = order[np.searchsorted(cumulated, drawn, "right")]
+        rows = order[np.minimum(np.searchsorted(cumulated, drawn, "right"), last)]
         # Kernel k on sequence rows[k] only: one 'sequence' whose feature k is what kernel k reads.
         read = np.einsum("ktd,dk->tk", X[rows], chosen)[None]
         out = _kernel_outputs(read, dilation, np.eye(N_KERNELS))[0]
@@ -209,25 +223,27 @@ def random_kernel_features(X, lengths, kernels, dtype=np.float32):
     for begin in range(0, N, per_block):
         rows = order[begin : begin + per_block]
         steps = int(lengths[rows].max())
-        features[rows] = _block_features(X[rows, :steps].astype(dtype), lengths[rows], kernels)
+        _block_features(X[rows, :steps].astype(dtype), lengths[rows], kernels, features, rows)
     return features
 
 
-def _block_features(X, lengths, kernels):
-    """Features of one block of sequences: see :func:`random_kernel_features`."""
+def _block_features(X, lengths, kernels, features, rows):
+    """Features of one block of sequences (see :func:`random_kernel_features`), written
+    dilation by dilation into ``features[rows]``."""
     T = X.shape[1]
     padding = ~step_mask(lengths, T)
     if not padding.any():
         padding = None
     X = _zero_padding(X, None if padding is None else lengths)
-    out_blocks, first = [], 0
+    first = 0
     for dilation, channels, count in zip(kernels.dilations, kernels.channels, kernels.bias_counts):
         out = _kernel_outputs(X, dilation, channels)
         if padding is not None:
             np.copyto(out, -np.inf, where=padding[:, None, :])  # never above a bias
-        biases = kernels.biases[first : first + N_KERNELS * count].reshape(N_KERNELS, count)
+        columns = slice(first, first + N_KERNELS * count)
+        biases = kernels.biases[columns].reshape(N_KERNELS, count)
         first += N_KERNELS * count
         above = out[:, :, None, :] > biases.astype(out.dtype)[None, :, :, None]
         counts = above.view(np.uint8).sum(axis=3, dtype=np.int32)  # (N, 84, count)
-        out_blocks.append(counts.reshape(len(X), -1) / lengths[:, None])
-    return np.concatenate(out_blocks, axis=1)
+        del out, above  # before the next dilation's are made: one comparison held at a time
+        features[rows, columns] = counts.reshape(len(X), -1) / lengths[:, None]
