@@ -348,6 +348,15 @@ def fold_lstm_weights(Wx, Wh, b):
     Returns
     -------
     W : ndarray, shape (4 * n_hidden, n_hidden + n_features + 1)
+        ``[Wh; Wx; b]`` transposed, the gate blocks in the step loop's order, the
+        sigmoid gates' rows negated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.core import fold_lstm_weights, init_lstm_params
+    >>> fold_lstm_weights(*init_lstm_params(3, 5, np.random.default_rng(0))).shape
+    (20, 9)
     """
     Wx = np.asarray(Wx)
     return _fold_weights(Wx, np.asarray(Wh, Wx.dtype), np.asarray(b, Wx.dtype))
