@@ -2,6 +2,7 @@
 
 from ._classifier import LSTMClassifier
 from ._regressor import LSTMRegressor
+from ._stream import ClassifierStream, Stream
 
 __version__ = "0.1.0.dev0"
 
@@ -11,4 +12,4 @@ __version__ = "0.1.0.dev0"
 # mlflow.sklearn.save_model(..., skops_trusted_types=sklstm.TRUSTED_TYPES).
 TRUSTED_TYPES = [f"{cls.__module__}.{cls.__qualname__}" for cls in (LSTMClassifier, LSTMRegressor)]
 
-__all__ = ["LSTMClassifier", "LSTMRegressor", "TRUSTED_TYPES"]
+__all__ = ["ClassifierStream", "LSTMClassifier", "LSTMRegressor", "Stream", "TRUSTED_TYPES"]

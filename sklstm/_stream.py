@@ -69,6 +69,20 @@ class Stream:
     ----------
     n_steps_seen_ : ndarray of int, shape (n_streams,)
         Steps each stream has been fed since it started or was reset.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 10, 1))
+    >>> model = LSTMRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    >>> model = model.fit(X, X[:, -3:, 0].sum(axis=1))
+    >>> stream = model.stream()
+    >>> series = rng.normal(size=(6, 1))
+    >>> answers = [stream.predict(step) for step in series[:, None]]  # one step at a time
+    >>> bool(np.allclose(answers[-1], model.predict(series[None]), rtol=1e-5))
+    True
     """
 
     def __init__(self, model, n_streams=1):
@@ -85,6 +99,7 @@ class Stream:
         Returns
         -------
         self : Stream
+            The stream, each of its streams back at no step seen.
         """
         model, n = self.model, self.n_streams
         dtype = np.dtype(model._fitted_architecture["dtype"])
@@ -305,6 +320,25 @@ class ClassifierStream(Stream):
     ``predict`` gives labels; ``predict_proba`` and ``predict_log_proba`` the classes'
     probabilities, as the classifier's methods give them on each stream's prefix. Each call
     feeds its steps: call one of them per chunk.
+
+    Parameters
+    ----------
+    model : LSTMClassifier
+        A fitted classifier that streams (see :func:`check_streamable`).
+    n_streams : int, default=1
+        Streams fed side by side.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 10, 2))
+    >>> model = LSTMClassifier(bidirectional=False, max_iter=5, random_state=0)
+    >>> model = model.fit(X, X[:, :, 0].sum(axis=1) > 0)
+    >>> stream = model.stream(n_streams=2)
+    >>> stream.predict_proba(rng.normal(size=(2, 3, 2))).shape  # 2 streams, 3 new steps
+    (2, 2)
     """
 
     def predict_proba(self, X_new):
