@@ -15,6 +15,7 @@ __all__ = [
     "kernel_input",
     "resolve_patch_size",
     "standard_scale",
+    "standardize_steps",
 ]
 
 # patch_size='auto' groups steps so that the longest training sequence becomes at most
@@ -89,7 +90,12 @@ def fit_standardization(batch, sw, standardize):
 
 def kernel_input(batch, mean, scale, dtype):
     """The sequences standardized, in ``dtype``, clipped; what the random kernels read."""
-    X = batch.X
+    return standardize_steps(batch.X, mean, scale, dtype)
+
+
+def standardize_steps(X, mean, scale, dtype):
+    """Steps ``X (..., n_features)`` standardized (unless ``mean`` is None), in ``dtype``,
+    clipped: what the network reads before patches."""
     if mean is not None:
         X = (X - mean) / scale
     dtype = np.dtype(dtype)

@@ -18,9 +18,10 @@ phase by the patch of the last ``patch_size`` steps. An answer mid-patch is then
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._preprocessing import kernel_input
-from .core import Sequences, fold_lstm_weights, log_softmax, lstm_step
-from .layers import LSTM, Dense, Dropout, Readout
+from ._composite import Composite
+from ._preprocessing import standardize_steps
+from .core import fold_lstm_weights, log_softmax, lstm_step
+from .layers import LSTM, Dense, Readout
 
 __all__ = ["ClassifierStream", "Stream", "check_streamable"]
 
@@ -102,21 +103,20 @@ class Stream:
             The stream, each of its streams back at no step seen.
         """
         model, n = self.model, self.n_streams
-        dtype = np.dtype(model._fitted_architecture["dtype"])
+        self._made_plan = None
+        plan = self._plan()
         p, D = model.patch_size_, model._step_features
-        layers = self._lstm_layers()
         self.n_steps_seen_ = np.zeros(n, dtype=np.int64)
         # The last patch_size steps, standardized: the patch of the phase a new step ends.
-        self._window = np.zeros((n, p, D), dtype)
-        self._h = [np.zeros((p, n, layer.n_hidden), dtype) for layer, _ in layers]
-        self._c = [np.zeros((p, n, layer.n_hidden), dtype) for layer, _ in layers]
-        units = layers[-1][0].n_hidden
-        self._total = np.zeros((p, n, units), dtype)  # the readout's running sum ('mean')
-        self._peak = np.full((p, n, units), -np.inf, dtype)  # and maximum ('max')
-        linear = self._linear_state()
-        steps = 0 if linear is None else linear["steps"]
+        self._window = np.zeros((n, p, D), plan.dtype)
+        units = [W.shape[0] // 4 for W in plan.lstm]
+        self._h = [np.zeros((p, n, u), plan.dtype) for u in units]
+        self._c = [np.zeros((p, n, u), plan.dtype) for u in units]
+        self._total = np.zeros((p, n, units[-1]), plan.dtype)  # the readout's running sum
+        self._peak = np.full((p, n, units[-1]), -np.inf, plan.dtype)  # and maximum
+        steps = 0 if plan.linear is None else plan.linear["steps"]
         # The ridge's window: each phase's last ``steps`` patches, zeros before the first.
-        self._patches = np.zeros((p, n, steps, p * D), dtype)
+        self._patches = np.zeros((p, n, steps, p * D), plan.dtype)
         return self
 
     def predict(self, X_new):
@@ -143,17 +143,6 @@ class Stream:
         return self._answer(raw, ragged, self.model._decode)
 
     # -------------------------------------------------------------- internals
-    def _lstm_layers(self):
-        network = self.model._network()
-        params = network.split(self.model.coefs_)
-        return [(layer, p) for layer, p in zip(network.layers, params) if isinstance(layer, LSTM)]
-
-    def _linear_state(self):
-        for name, part in self.model._composite["parts"]:
-            if name == "linear_steps":
-                return part
-        return None
-
     def _answer(self, raw, ragged, decode):
         if isinstance(raw, list):
             return [decode(r) for r in raw]
@@ -212,106 +201,116 @@ class Stream:
     def _feed(self, X_new):
         """Advance every stream by its new steps; the raw outputs to answer with."""
         X, counts, ragged = self._steps(X_new)
-        model = self.model
-        seen = self.n_steps_seen_ + counts
-        if np.any(seen == 0):
+        if np.any(self.n_steps_seen_ + counts == 0):
             raise ValueError(
                 "A stream has been fed no step yet: there is no sequence to predict. Feed "
                 "each stream at least one step."
             )
-        dtype = self._window.dtype
-        steps = kernel_input(Sequences(X, None), model._x_mean, model._x_scale, dtype)
-        weights = self._folded()
-        per_step = model._per_step
+        plan = self._plan()
+        steps = standardize_steps(X, plan.mean, plan.scale, plan.dtype)
+        every = counts.min() == counts.max()
         outputs = []
         for j in range(X.shape[1]):
-            rows = np.flatnonzero(counts > j)
-            top = self._advance(rows, steps[rows, j], weights)
-            if per_step:
-                out = np.zeros((self.n_streams, model.n_outputs_))
-                out[rows] = self._head(top)
+            rows = slice(None) if every else np.flatnonzero(counts > j)
+            top = self._advance(rows, steps[rows, j], plan)
+            if plan.pooling is None:  # per step: one answer a new step
+                out = np.zeros((self.n_streams, plan.n_outputs))
+                out[rows] = plan.head(top)
                 outputs.append(out)
-        if per_step:
-            raw = np.stack(outputs, axis=1) if outputs else np.zeros((self.n_streams, 0, 1))
-            if ragged:
-                return [raw[k, :m] for k, m in enumerate(counts)], True
-            return raw, False
-        return self._sequence_outputs(), ragged
+        if plan.pooling is not None:
+            return self._sequence_outputs(plan), ragged
+        raw = np.zeros((self.n_streams, 0, plan.n_outputs))
+        raw = np.stack(outputs, axis=1) if outputs else raw
+        return ([raw[k, :m] for k, m in enumerate(counts)] if ragged else raw), ragged
 
-    def _folded(self):
-        """Each LSTM layer's folded weights, made once for the stream."""
-        if getattr(self, "_weights", None) is None:
-            self._weights = [fold_lstm_weights(*p) for _, p in self._lstm_layers()]
-        return self._weights
+    def _plan(self):
+        """What the stream reads from its model, made once (and not pickled)."""
+        if getattr(self, "_made_plan", None) is None:
+            self._made_plan = _Plan(self.model)
+        return self._made_plan
 
     def __getstate__(self):
         state = dict(vars(self))
-        state.pop("_weights", None)  # remade from the model's weights
+        state.pop("_made_plan", None)  # remade from the model
         return state
 
-    def _advance(self, rows, x, weights):
-        """One new step for the streams ``rows``; the top LSTM layer's new states."""
+    def _advance(self, rows, x, plan):
+        """One new step for the streams ``rows`` (a slice or indices); the top LSTM layer's
+        new states."""
         p = self._window.shape[1]
-        first = self.n_steps_seen_[rows] == 0
-        window = self._window[rows]
-        window[:, :-1] = window[:, 1:]
-        window[:, -1] = x
-        # Before the first step, the window holds copies of it (join_steps' first patch).
-        window[first] = x[first][:, None]
-        self._window[rows] = window
-        self.n_steps_seen_[rows] += 1
-        phase = self.n_steps_seen_[rows] % p
-        inputs = window.reshape(len(rows), -1)
+        seen = self.n_steps_seen_[rows]
+        if p == 1:
+            inputs = x
+            at = (0, rows)  # one phase: views, no gather
+        else:
+            window = self._window[rows]
+            window[:, :-1] = window[:, 1:]
+            window[:, -1] = x
+            # Before the first step, the window holds copies of it (join_steps' first patch).
+            first = seen == 0
+            window[first] = x[first][:, None]
+            self._window[rows] = window
+            inputs = window.reshape(len(window), -1)
+            at = ((seen + 1) % p, np.arange(self.n_streams)[rows])
+        self.n_steps_seen_[rows] = seen + 1
         if self._patches.shape[2]:
-            patches = self._patches[phase, rows]
+            patches = self._patches[at]
             patches[:, :-1] = patches[:, 1:]
             patches[:, -1] = inputs
-            self._patches[phase, rows] = patches
-        for k, W in enumerate(weights):
-            h, c = lstm_step(W, inputs.T, self._h[k][phase, rows].T, self._c[k][phase, rows].T)
-            self._h[k][phase, rows], self._c[k][phase, rows] = h.T, c.T
-            inputs = h.T
-        self._total[phase, rows] += inputs
-        self._peak[phase, rows] = np.maximum(self._peak[phase, rows], inputs)
+            self._patches[at] = patches
+        for W, h, c in zip(plan.lstm, self._h, self._c):
+            h_new, c_new = lstm_step(W, inputs.T, h[at].T, c[at].T)
+            inputs = h[at] = h_new.T
+            c[at] = c_new.T
+        if plan.pooling in ("mean", "concat"):
+            self._total[at] += inputs
+        if plan.pooling in ("max", "concat"):
+            self._peak[at] = np.maximum(self._peak[at], inputs)
         return inputs
 
-    def _head(self, features):
-        """The network's outputs (float64) from the features its last layers read."""
-        network = self.model._network()
-        params = network.split(self.model.coefs_)
-        out = features
-        for layer, layer_params in zip(network.layers, params):
-            if isinstance(layer, Dense):
-                out = layer.forward(layer_params, out, None, keep_cache=False)[0]
-        return out.astype(np.float64)
-
-    def _sequence_outputs(self):
+    def _sequence_outputs(self, plan):
         """Raw outputs of the whole model for each stream's prefix, as ``predict`` gives."""
-        model = self.model
         p = self._window.shape[1]
-        phase = self.n_steps_seen_ % p
-        rows = np.arange(self.n_streams)
-        last = self._h[-1][phase, rows]
-        readout = next(layer for layer in model._network().layers if isinstance(layer, Readout))
-        counts = -(-self.n_steps_seen_ // p)  # patches read: the first may be completed
-        pooled = {
-            "last": last,
-            "mean": self._total[phase, rows] / counts[:, None].astype(last.dtype),
-            "max": self._peak[phase, rows],
-        }
-        if readout.pooling == "concat":
+        at = (0, slice(None)) if p == 1 else (self.n_steps_seen_ % p, np.arange(self.n_streams))
+        pooled = {"last": self._h[-1][at], "max": self._peak[at]}
+        if plan.pooling in ("mean", "concat"):
+            counts = -(-self.n_steps_seen_ // p)  # patches read: the first may be completed
+            pooled["mean"] = self._total[at] / counts[:, None].astype(plan.dtype)
+        if plan.pooling == "concat":
             features = np.concatenate([pooled[k] for k in ("last", "mean", "max")], axis=1)
         else:
-            features = pooled[readout.pooling]
-        composite = model._composite_model()
-        weight = composite.weights.get("lstm", 1.0)
-        network = self._head(features) if weight else None
+            features = pooled[plan.pooling]
+        network = plan.head(features) if plan.weight else None
         base = None
-        linear = self._linear_state()
-        if linear is not None:
-            window = self._patches[phase, rows].reshape(self.n_streams, -1)
-            base = window.astype(np.float64) @ linear["coef"] + linear["intercept"]
-        return composite.combine(base, network, weight)
+        if plan.linear is not None:
+            window = self._patches[at].reshape(self.n_streams, -1).astype(np.float64)
+            base = window @ plan.linear["coef"] + plan.linear["intercept"]
+        return Composite.combine(base, network, plan.weight)
+
+
+class _Plan:
+    """What a stream reads from its fitted model: the LSTM layers' folded weights, the
+    readout, the head, the ridge on the last steps, the standardization, the blend."""
+
+    def __init__(self, model):
+        network = model._network()
+        layers = list(zip(network.layers, network.split(model.coefs_)))
+        self.lstm = [fold_lstm_weights(*p) for layer, p in layers if isinstance(layer, LSTM)]
+        self.dense = [(layer, p) for layer, p in layers if isinstance(layer, Dense)]
+        readout = [layer for layer, _ in layers if isinstance(layer, Readout)]
+        self.pooling = readout[0].pooling if readout else None
+        self.n_outputs = model.n_outputs_
+        self.mean, self.scale = model._x_mean, model._x_scale
+        self.dtype = np.dtype(model._fitted_architecture["dtype"])
+        self.weight = model.blend_weights_.get("lstm", 1.0)
+        parts = dict(model._composite["parts"])
+        self.linear = parts.get("linear_steps")
+
+    def head(self, features):
+        """The network's outputs (float64) from what its dense layers read."""
+        for layer, params in self.dense:
+            features = layer.forward(params, features, None, keep_cache=False)[0]
+        return features.astype(np.float64)
 
 
 class ClassifierStream(Stream):
@@ -372,8 +371,3 @@ class ClassifierStream(Stream):
         """
         raw, ragged = self._feed(X_new)
         return self._answer(raw, ragged, log_softmax)
-
-
-# Layers a stream steps through: the LSTMs, dropout (nothing when predicting), the readout
-# and the head.
-STREAMABLE_LAYERS = (LSTM, Dropout, Readout, Dense)
