@@ -18,11 +18,12 @@ of 10,000 steps, the time to answer after one new step:
 
 All answers are checked against ``model.predict`` on the prefix before any timing. Every
 side runs on one thread (``torch.set_num_threads(1)``, NumPy's BLAS limited to 1 by
-threadpoolctl, ONNX Runtime with one intra-op thread). The sides are interleaved, their
-order rotating each repeat, and the median of 7 repeats is reported; each repeat of a
-stepping side times a block of ``BLOCK`` one-step calls from a copy of the state after the
-history (so the history grows by at most ``BLOCK`` steps), ``predict`` times one call (a
-block of ``BLOCK`` calls on the short history).
+threadpoolctl, ONNX Runtime with one intra-op thread). For each number of streams, every
+side at both histories is interleaved, the order rotating each repeat, and the median of 7
+repeats is reported. Each repeat of a stepping side is the median of a block of ``BLOCK``
+one-step calls (the machine is shared: a pause of a few ms would weigh on a block's mean),
+from a copy of the state after the history (so the history grows by at most ``BLOCK``
+steps); of ``predict``, one call (the median of ``BLOCK`` on the short history).
 
 Acceptance ratios: (i) sklstm's stream per step at 10,000 steps of history over 10 steps
 (goal <= 1.2); (ii) sklstm's stream, one step of one stream, over PyTorch's (goal <= 2.0).
@@ -163,13 +164,17 @@ def snapshot(state):
 
 
 def block_us(call, n_calls):
-    start = time.perf_counter()
+    """The median time of ``n_calls`` calls, in us."""
+    times = []
     for _ in range(n_calls):
+        start = time.perf_counter()
         call()
-    return (time.perf_counter() - start) / n_calls * 1e6
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e6
 
 
-def measure(model, n_streams, history, repeats, steppers):
+def prepare(model, n_streams, history, steppers):
+    """Each side's timed block after ``history`` steps, once every answer is checked."""
     rng = np.random.default_rng(n_streams * 100_003 + history)
     X = rng.standard_normal((n_streams, history + BLOCK + 1, D)).astype(np.float32)
     hist, new = X[:, :history], X[:, history : history + 1]
@@ -210,14 +215,24 @@ def measure(model, n_streams, history, repeats, steppers):
     sides = {"stream": stepping("stream")}
     sides["predict"] = lambda: block_us(lambda: model.predict(prefix), n_predict)
     sides.update({name: stepping(name) for name in steppers})
+    return sides, errors
+
+
+def measure(model, n_streams, repeats, steppers):
+    """Medians (us a step) for every history and side, all interleaved, and the errors."""
+    sides, errors = {}, {}
+    for history in HISTORIES:
+        blocks, errors[history] = prepare(model, n_streams, history, steppers)
+        sides.update({(history, name): run for name, run in blocks.items()})
     for run in sides.values():  # warm-up
         run()
-    times = {name: [] for name in sides}
+    times = {key: [] for key in sides}
     order = list(sides)
     for r in range(repeats):
-        for name in order[r % len(order) :] + order[: r % len(order)]:
-            times[name].append(sides[name]())
-    return {k: statistics.median(v) for k, v in times.items()}, errors
+        for key in order[r % len(order) :] + order[: r % len(order)]:
+            times[key].append(sides[key]())
+    medians = {key: statistics.median(v) for key, v in times.items()}
+    return {h: {n: medians[h, n] for k, n in medians if k == h} for h in HISTORIES}, errors
 
 
 def profile_one_step(model, n_calls=3000):
@@ -264,8 +279,9 @@ def main():
         )
         results = {}
         for n_streams in STREAMS:
+            medians, errors = measure(model, n_streams, args.repeats, steppers)
             for history in HISTORIES:
-                t, err = measure(model, n_streams, history, args.repeats, steppers)
+                t, err = medians[history], errors[history]
                 results[n_streams, history] = t
                 print(
                     f"{n_streams:>7} {history:>7} | "
