@@ -51,20 +51,11 @@ class _Graph:
 
 def _state_shapes(model, n):
     """Each state array's name, ONNX type and shape (``n``: streams, None when free)."""
-    p, D = model.patch_size_, model._step_features
-    stream = Stream.__new__(Stream)
-    stream.model = model
-    layers = [layer for layer, _ in stream._lstm_layers()]
-    linear = stream._linear_state()
-    shapes = {"n_steps_seen": (TensorProto.INT64, [n]), "window": (FLOAT, [n, p, D])}
-    for k, layer in enumerate(layers):
-        shapes[f"h_{k}"] = (FLOAT, [p, n, layer.n_hidden])
-        shapes[f"c_{k}"] = (FLOAT, [p, n, layer.n_hidden])
-    units = layers[-1].n_hidden
-    shapes["total"] = (FLOAT, [p, n, units])
-    shapes["peak"] = (FLOAT, [p, n, units])
-    if linear is not None:
-        shapes["patches"] = (FLOAT, [p, n, linear["steps"], p * D])
+    shapes = {}
+    for name, a in stream_state(model).items():
+        shape = list(a.shape)
+        shape[0 if name in ("n_steps_seen", "window") else 1] = n  # the streams' axis
+        shapes[name] = (TensorProto.INT64 if a.dtype == np.int64 else FLOAT, shape)
     return shapes
 
 
@@ -73,8 +64,7 @@ def stream_state(source, n_streams=1):
     if isinstance(source, Stream):
         stream = source
     else:
-        check_streamable(source)
-        stream = Stream(source, n_streams)
+        stream = Stream(source, n_streams)  # refuses a model that does not stream
     state = {"n_steps_seen": stream.n_steps_seen_.astype(np.int64), "window": stream._window}
     for k, (h, c) in enumerate(zip(stream._h, stream._c)):
         state[f"h_{k}"], state[f"c_{k}"] = h, c

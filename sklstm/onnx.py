@@ -21,6 +21,9 @@ but an ONNX graph has no way to fail with a message). Outputs:
   exactly: strings, int64, or uint64 for unsigned classes past int64's range, which only
   ``zipmap=False`` converts (ZipMap takes int64 keys).
 
+A model that streams also exports its stream's step (:func:`to_onnx_stream`): one new
+step of every stream per run, the streams' state (:func:`stream_state`) in and out.
+
 ONNX Runtime runs LSTM and Conv in float32 only, so the network runs in float32 even for
 ``dtype='float64'`` models.
 """
