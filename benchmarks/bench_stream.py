@@ -158,7 +158,7 @@ def onnx_stepper(model):
 def snapshot(state):
     """A copy of a stream's or stepper's state that shares the model and folded weights."""
     new = copy.copy(state)
-    shared = ("model", "_weights")
+    shared = ("model", "_made_plan")
     new.__dict__ = {k: v if k in shared else copy.deepcopy(v) for k, v in vars(state).items()}
     return new
 
