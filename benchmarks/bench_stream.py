@@ -13,8 +13,8 @@ of 10,000 steps, the time to answer after one new step:
   gate blocks i, f, g, o are PyTorch's order; ``b_ih = b``, ``b_hh = 0``);
 - ``torchcell``: the same with ``nn.LSTMCell`` (PyTorch's lighter call for one step:
   ``nn.LSTM`` of one step pays for its oneDNN set-up);
-- ``onnx``: ONNX Runtime on a stateful export, when ``sklstm.onnx`` has one (a function
-  whose name holds ``stream`` or ``stateful``); the column is skipped otherwise.
+- ``onnx``: ONNX Runtime on the stateful export (``sklstm.onnx.to_onnx_stream``), one run a
+  step; the column is skipped without the onnx extra.
 
 All answers are checked against ``model.predict`` on the prefix before any timing. Every
 side runs on one thread (``torch.set_num_threads(1)``, NumPy's BLAS limited to 1 by
@@ -124,34 +124,27 @@ def onnx_stepper(model):
         import sklstm.onnx as sk_onnx
     except ImportError as error:
         return None, f"no onnx extra ({error})"
-    names = [n for n in dir(sk_onnx) if ("stream" in n or "stateful" in n) and n[0] != "_"]
-    export = next((getattr(sk_onnx, n) for n in names if callable(getattr(sk_onnx, n))), None)
-    if export is None:
-        return None, "sklstm.onnx has no stateful export"
     try:
-        proto = export(model)
+        proto = sk_onnx.to_onnx_stream(model)
         options = ort.SessionOptions()
         options.intra_op_num_threads = options.inter_op_num_threads = 1
         session = ort.InferenceSession(proto.SerializeToString(), options)
-        inputs, outputs = session.get_inputs(), session.get_outputs()
     except Exception as error:  # noqa: BLE001 - any failure skips the column
-        return None, f"{export.__name__} failed: {error!r}"
-    x_name, state_inputs = inputs[0].name, inputs[1:]
-    x_rank = len(inputs[0].shape)
+        return None, f"to_onnx_stream failed: {error!r}"
+    outputs = [o.name for o in session.get_outputs()]
 
     class State:
         def __init__(self, n):
-            self.state = [np.zeros((1, n, H), np.float32) for _ in state_inputs]
+            self.state = sk_onnx.stream_state(model, n)
 
         def feed(self, X):
             for t in range(X.shape[1]):
-                x = X[:, t : t + 1] if x_rank == 3 else X[:, t]
-                feeds = {x_name: np.ascontiguousarray(x)}
-                feeds.update({i.name: s for i, s in zip(state_inputs, self.state)})
-                y, *self.state = session.run([o.name for o in outputs], feeds)
+                feeds = {"X": np.ascontiguousarray(X[:, t : t + 1]), **self.state}
+                y, *new = session.run(outputs, feeds)
+                self.state = {name[: -len("_out")]: a for name, a in zip(outputs[1:], new)}
             return np.asarray(y).reshape(X.shape[0])
 
-    return State, export.__name__
+    return State, "to_onnx_stream"
 
 
 # ------------------------------------------------------------------ timing
