@@ -15,6 +15,8 @@ phase by the patch of the last ``patch_size`` steps. An answer mid-patch is then
 ``predict`` gives on that prefix, with no step read twice.
 """
 
+import copy
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -62,7 +64,8 @@ class Stream:
     Parameters
     ----------
     model : LSTMRegressor or LSTMClassifier
-        A fitted model that streams (see :func:`check_streamable`).
+        A fitted model that streams (see :func:`check_streamable`). The stream keeps it
+        as it is now: refitting the model later does not change the stream's answers.
     n_streams : int, default=1
         Streams fed side by side.
 
@@ -88,9 +91,12 @@ class Stream:
 
     def __init__(self, model, n_streams=1):
         check_streamable(model)
-        if not (isinstance(n_streams, int | np.integer) and n_streams >= 1):
+        is_int = isinstance(n_streams, int | np.integer) and not isinstance(n_streams, bool)
+        if not (is_int and n_streams >= 1):
             raise ValueError(f"n_streams must be a positive integer; got {n_streams!r}.")
-        self.model, self.n_streams = model, int(n_streams)
+        # The model as it is now: a refit replaces the estimator's state rather than
+        # changing its arrays, so this copy keeps answering with the weights read here.
+        self.model, self.n_streams = copy.copy(model), int(n_streams)
         self.reset()
 
     # ----------------------------------------------------------------- public
@@ -165,7 +171,7 @@ class Stream:
             for k, x in enumerate(chunks):
                 X[k, : len(x)] = x
             return X, counts, True
-        X = np.asarray(X_new, dtype=np.float64)
+        X = _as_floats(X_new, "X_new")
         if X.ndim in (1, 2):
             if n != 1:
                 raise ValueError(
@@ -185,7 +191,7 @@ class Stream:
 
     @staticmethod
     def _chunk(x, n_features, name):
-        x = np.asarray(x, dtype=np.float64)
+        x = _as_floats(x, name)
         if x.ndim == 1 and n_features == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != n_features:
@@ -286,6 +292,13 @@ class Stream:
             window = self._patches[at].reshape(self.n_streams, -1).astype(np.float64)
             base = window @ plan.linear["coef"] + plan.linear["intercept"]
         return Composite.combine(base, network, plan.weight)
+
+
+def _as_floats(x, name):
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must hold numbers: {exc}") from None
 
 
 class _Plan:

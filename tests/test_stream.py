@@ -144,3 +144,16 @@ def test_bad_chunks_are_refused_clearly():
     with pytest.raises(ValueError, match="fed no step yet"):
         stream.predict([np.zeros((1, 2)), np.zeros((0, 2))])
     assert not stream.n_steps_seen_.any()  # a refused chunk changes nothing
+
+
+def test_a_stream_keeps_the_model_it_was_made_from():
+    model = LSTMRegressor(hidden_layer_sizes=(6,), patch_size=2, **FAST).fit(X, Y)
+    before = model.predict(STREAMS[0][None])
+    stream = model.stream()
+    stream.predict(STREAMS[0][:4])
+    model.set_params(random_state=1, hidden_layer_sizes=(3,)).fit(X, 2 * Y)
+    _close(stream.predict(STREAMS[0][4:]), before, "float32")
+    with pytest.raises(ValueError, match="n_streams must be a positive integer; got True"):
+        model.stream(True)
+    with pytest.raises(ValueError, match="X_new must hold numbers"):
+        model.stream().predict(np.array([["a", "b"]]))
