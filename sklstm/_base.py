@@ -47,6 +47,8 @@ _ARCHITECTURE_CHANGED = (
 # Beside closed-form parts, the network's training stops when no epoch has given it weight
 # on the held-out sequences and its loss there has not fallen for this many epochs.
 _DROP_AFTER = 5
+# A training loss this many times its lowest has blown up (finite, but useless).
+_BLOWN_UP = 1000.0
 _HISTORY_ATTRIBUTES = {
     "n_iter": "n_iter_",
     "t": "t_",
@@ -388,6 +390,14 @@ def _warn_unfinished(reason, loop, estimator, incremental):
         message = "Training interrupted by user before any update: the model is unchanged."
         warnings.warn(message, ConvergenceWarning)
         return False
+    losses = estimator.loss_curve_
+    if len(losses) > 1 and losses[-1] > _BLOWN_UP * min(losses):
+        warnings.warn(
+            f"The training loss rose from {min(losses):.3g} to {losses[-1]:.3g}: training "
+            "blew up without becoming infinite, and the model predicts badly. Lower "
+            "learning_rate_init, keep max_grad_norm set, or scale X and y.",
+            ConvergenceWarning,
+        )
     if reason == "interrupted":
         warnings.warn(loop.interruption(estimator.n_iter_), ConvergenceWarning)
     elif reason == "max_iter" and not incremental:

@@ -1,7 +1,7 @@
 """The ONNX graph of a stream's step (:mod:`sklstm.onnx` exposes it).
 
 One call of the graph is one new step of every stream: it takes the step and the stream's
-state (the arrays :class:`sklstm._stream.Stream` carries, under the same names), and gives
+state (the arrays :class:`sklstm.Stream` carries, under the same names), and gives
 the answer after that step and the new state. It does what ``Stream._advance`` and
 ``Stream._sequence_outputs`` (or ``Stream._head``, per step) do, operation by operation: the
 state of each stream's phase (steps seen, modulo ``patch_size``) is read with
@@ -59,12 +59,18 @@ def _state_shapes(model, n):
     return shapes
 
 
-def stream_state(source, n_streams=1):
+def stream_state(source, n_streams=None):
     """The state arrays to feed a stream graph, by input name (see ``sklstm.onnx``)."""
     if isinstance(source, Stream):
         stream = source
+        if n_streams is not None and n_streams != stream.n_streams:
+            raise ValueError(
+                f"n_streams={n_streams!r}, but the stream has {stream.n_streams}: a stream's "
+                "state is that of its own streams. Leave n_streams out for a stream."
+            )
     else:
-        stream = Stream(source, n_streams)  # refuses a model that does not stream
+        # Refuses a model that does not stream, and a bad n_streams.
+        stream = Stream(source, 1 if n_streams is None else n_streams)
     state = {"n_steps_seen": stream.n_steps_seen_.astype(np.int64), "window": stream._window}
     for k, (h, c) in enumerate(zip(stream._h, stream._c)):
         state[f"h_{k}"], state[f"c_{k}"] = h, c

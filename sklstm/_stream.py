@@ -20,6 +20,7 @@ import copy
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import BaseLSTM
 from ._composite import Composite
 from ._preprocessing import standardize_steps
 from .core import fold_lstm_weights, log_softmax, lstm_step
@@ -30,6 +31,13 @@ __all__ = ["ClassifierStream", "Stream", "check_streamable"]
 
 def check_streamable(model):
     """Refuse, naming the setting and the fix, a fitted model whose answers read the future."""
+    if not isinstance(model, BaseLSTM):
+        raise TypeError(
+            f"Streams come from a fitted LSTMRegressor or LSTMClassifier; got "
+            f"{type(model).__name__}. A Pipeline does not stream: apply its transformers to "
+            "each new step yourself and stream its last step (pipeline[-1].stream()), or "
+            "leave the scaling to the model's own standardize=True."
+        )
     check_is_fitted(model)
     arch = model._fitted_architecture
     name = type(model).__name__
@@ -64,7 +72,7 @@ class Stream:
     Parameters
     ----------
     model : LSTMRegressor or LSTMClassifier
-        A fitted model that streams (see :func:`check_streamable`). The stream keeps it
+        A fitted model that streams (see its ``stream`` method). The stream keeps it
         as it is now: refitting the model later does not change the stream's answers.
     n_streams : int, default=1
         Streams fed side by side.
@@ -162,7 +170,7 @@ class Stream:
         if ragged:
             if len(X_new) != n:
                 raise ValueError(
-                    f"X_new is a list of {len(X_new)} chunks, but the stream has {n} streams: "
+                    f"X_new is a list of {len(X_new)} chunks, but the stream has {_streams(n)}: "
                     "give one (n_new_steps, n_features) array a stream."
                 )
             chunks = [self._chunk(x, D, f"X_new[{k}]") for k, x in enumerate(X_new)]
@@ -176,11 +184,13 @@ class Stream:
             if n != 1:
                 raise ValueError(
                     f"X_new has {X.ndim} dimensions, the steps of one stream, but the stream "
-                    f"has {n} streams: give (n_streams, n_new_steps, n_features) = ({n}, "
+                    f"has {_streams(n)}: give (n_streams, n_new_steps, n_features) = ({n}, "
                     f"n_new_steps, {D}), or a list of one array a stream."
                 )
             X = self._chunk(X, D, "X_new")[None]
         elif X.ndim != 3 or X.shape[0] != n:
+            if X.ndim == 0:
+                raise ValueError(f"X_new must be an array of steps; got {X_new!r}.")
             raise ValueError(
                 f"X_new has shape {X.shape}; expected (n_streams, n_new_steps, n_features) = "
                 f"({n}, n_new_steps, {D})."
@@ -198,7 +208,9 @@ class Stream:
             raise ValueError(
                 f"{name} has shape {x.shape}; each stream's new steps must be "
                 f"(n_new_steps, n_features) with the {n_features} features per step the model "
-                "was fitted on."
+                "reads. A model fitted on 2D X reads each row as steps of features_per_step "
+                "values, oldest first (also with newest_first=True): feed a row's steps as "
+                "row.reshape(-1, features_per_step)."
             )
         if not np.all(np.isfinite(x)):
             raise ValueError(f"{name} contains NaN or infinity.")
@@ -207,12 +219,13 @@ class Stream:
     def _feed(self, X_new):
         """Advance every stream by its new steps; the raw outputs to answer with."""
         X, counts, ragged = self._steps(X_new)
-        if np.any(self.n_steps_seen_ + counts == 0):
-            raise ValueError(
-                "A stream has been fed no step yet: there is no sequence to predict. Feed "
-                "each stream at least one step."
-            )
         plan = self._plan()
+        empty = np.flatnonzero(self.n_steps_seen_ + counts == 0)
+        if empty.size and plan.pooling is not None:
+            raise ValueError(
+                f"Streams {empty.tolist()} have been fed no step yet: they have no sequence "
+                "to predict. Feed each stream at least one step before asking for its answer."
+            )
         steps = standardize_steps(X, plan.mean, plan.scale, plan.dtype)
         every = counts.min() == counts.max()
         outputs = []
@@ -294,6 +307,10 @@ class Stream:
         return Composite.combine(base, network, plan.weight)
 
 
+def _streams(n):
+    return f"{n} stream" + ("s" if n != 1 else "")
+
+
 def _as_floats(x, name):
     try:
         return np.asarray(x, dtype=np.float64)
@@ -336,7 +353,7 @@ class ClassifierStream(Stream):
     Parameters
     ----------
     model : LSTMClassifier
-        A fitted classifier that streams (see :func:`check_streamable`).
+        A fitted classifier that streams (see its ``stream`` method).
     n_streams : int, default=1
         Streams fed side by side.
 

@@ -225,7 +225,8 @@ def to_onnx_stream(model, n_streams=None, *, target_opset=None):
         raise TypeError(
             f"to_onnx_stream converts an LSTMRegressor or LSTMClassifier; got {type(model)}."
         )
-    if n_streams is not None and not (isinstance(n_streams, int | np.integer) and n_streams >= 1):
+    whole = isinstance(n_streams, int | np.integer) and not isinstance(n_streams, bool)
+    if n_streams is not None and not (whole and n_streams >= 1):
         raise ValueError(f"n_streams must be a positive integer or None; got {n_streams!r}.")
     if target_opset is None:
         target_opset = skl2onnx.get_latest_tested_opset_version()
@@ -236,7 +237,7 @@ def to_onnx_stream(model, n_streams=None, *, target_opset=None):
     return _onnx_stream.stream_graph(model, n, target_opset, labels)
 
 
-def stream_state(model, n_streams=1):
+def stream_state(model, n_streams=None):
     """The state that a stream graph (:func:`to_onnx_stream`) starts from, by input name.
 
     Parameters
@@ -245,13 +246,13 @@ def stream_state(model, n_streams=1):
         A fitted, streamable model: the state of ``n_streams`` new streams (no step seen);
         or a stream (``model.stream(...)``): its current state, so that the graph goes on
         where the Python stream stopped.
-    n_streams : int, default=1
-        Streams, for a model.
+    n_streams : int, default=None
+        Streams, for a model (None: 1); for a stream, None or its ``n_streams``.
 
     Returns
     -------
     state : dict of str to ndarray
-        The arrays that :class:`sklstm._stream.Stream` carries, network arrays in float32:
+        The arrays that :class:`sklstm.Stream` carries, network arrays in float32:
 
         - ``n_steps_seen`` (int64, ``(n_streams,)``): steps seen, 0 at the start;
         - ``window`` ``(n_streams, patch_size, n_features)``: the last ``patch_size``
@@ -266,7 +267,7 @@ def stream_state(model, n_streams=1):
     Raises
     ------
     ValueError
-        If the model does not stream.
+        If the model does not stream, or ``n_streams`` is not the stream's.
 
     Examples
     --------

@@ -144,6 +144,10 @@ def test_from_the_initial_state_as_predict_on_each_prefix():
         assert_parity(out["variable"][:, 0], model.predict(steps[:, : t + 1]))
     with pytest.raises(ValueError, match="positive integer"):
         to_onnx_stream(model, n_streams=0)
+    with pytest.raises(ValueError, match="positive integer"):
+        to_onnx_stream(model, n_streams=True)
+    with pytest.raises(ValueError, match="but the stream has 2"):
+        stream_state(model.stream(2), n_streams=5)
 
 
 def test_state_names_match_the_graph():

@@ -251,6 +251,15 @@ def test_huge_learning_rate_ends_finite_or_fails_clearly():
     assert np.all(np.isfinite(model.predict(X)))
 
 
+def test_a_blow_up_that_stays_finite_is_warned_of():
+    model = LSTMRegressor(hidden_layer_sizes=(8,), max_iter=5, learning_rate_init=1e6,
+                          linear_steps=0, early_stopping=False, random_state=0)  # fmt: skip
+    with pytest.warns(ConvergenceWarning, match="training loss rose from .* Lower learning_rate"):
+        model.fit(X3, Y)
+    assert np.isfinite(model.loss_curve_).all()
+    assert max(model.loss_curve_) > 1000 * min(model.loss_curve_)
+
+
 def test_diverging_warm_start_keeps_first_fit_bit_for_bit():
     model = LSTMRegressor(warm_start=True, **FAST).fit(X3, Y)
     before = model.predict(X3)

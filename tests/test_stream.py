@@ -157,3 +157,27 @@ def test_a_stream_keeps_the_model_it_was_made_from():
         model.stream(True)
     with pytest.raises(ValueError, match="X_new must hold numbers"):
         model.stream().predict(np.array([["a", "b"]]))
+
+
+def test_empty_chunks_feed_nothing_and_pipelines_do_not_stream():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = LSTMClassifier(hidden_layer_sizes=(6,), bidirectional=False, **FAST).fit(X, LABELS)
+    stream = model.stream()
+    proba = stream.predict_proba(STREAMS[0][:4])
+    # An empty chunk feeds nothing and gives the answer again: labels of the same steps.
+    labels = stream.predict(np.empty((0, 2)))
+    np.testing.assert_array_equal(labels, model.classes_[proba.argmax(axis=-1)])
+    assert stream.n_steps_seen_.tolist() == [4]
+    per_step = LSTMRegressor(hidden_layer_sizes=(4,), return_sequences=True, **FAST)
+    per_step = per_step.fit(X, STEP_Y).stream(2)
+    out = per_step.predict([STREAMS[0][:3], np.empty((0, 2))])  # the second not begun
+    assert [o.shape for o in out] == [(3,), (0,)]
+    with pytest.raises(ValueError, match=r"Streams \[1\] have been fed no step yet"):
+        model.stream(2).predict([STREAMS[0][:3], np.empty((0, 2))])
+    pipe = make_pipeline(StandardScaler(), LSTMRegressor(**FAST)).fit(X[:, :, 0], Y)
+    from sklstm._stream import Stream
+
+    with pytest.raises(TypeError, match=r"A Pipeline does not stream.*pipeline\[-1\].stream"):
+        Stream(pipe)
