@@ -187,8 +187,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Temperature that reads the base's scores as log-odds; None without a base.
     network_weight_ : float
         Share of the LSTM's log-odds in predictions: 1 without the base; with it,
-        the weight in [0, 1] of least cross-entropy on the held-out sequences (1
-        when fewer than 2 can be held out, and after ``partial_fit``).
+        the weight in [0, 1] of least cross-entropy on the held-out sequences,
+        shrunk by the evidence for it there (0 when the cross-entropy it saves
+        is chance-sized; 1 when fewer than 2 can be held out, and after
+        ``partial_fit``).
         ``blend_weights_["lstm"]``; training stops early when no epoch has given
         the LSTM weight and its held-out loss has not fallen for 5 epochs.
     patch_size_ : int

@@ -8,6 +8,7 @@ from sklearn.linear_model import Ridge
 from sklstm import LSTMRegressor
 from sklstm._composite._blend import held_out_share as _held_out_share
 from sklstm._composite._blend import least_squares_share as _least_squares_share
+from sklstm._composite._blend import log_odds_share as _log_odds_share
 from sklstm._ridge import ALPHAS, _decompose, ridge_gcv
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
@@ -196,3 +197,29 @@ def test_centring_in_place_gives_the_same_fit():
     for a, b in zip(got[:2] + got[3:], (coef, intercept, held_out)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(w @ inplace, 0.0, atol=1e-12)  # left centred
+
+
+def test_log_odds_share_needs_evidence_and_shrinks_by_it():
+    from sklstm.core import log_softmax
+
+    rng = np.random.RandomState(5)
+    Y = np.eye(3)[rng.randint(0, 3, 8)]
+    base = rng.standard_normal((8, 3))
+    # A network that happens to lean the right way on 8 held-out sequences: the best share
+    # on them is above 0, but the cross-entropy it saves is chance-sized.
+    lucky = 0.3 * Y + 0.3 * rng.standard_normal((8, 3))
+    w = np.ones(8)
+
+    def loss(c, network):
+        return -np.sum(Y * log_softmax(base + c * network))
+
+    assert loss(1.0, lucky) < loss(0.0, lucky) < loss(0.0, lucky) + 2.0
+    assert _log_odds_share(base, lucky, Y, w) == 0.0
+    # A network that is right by a wide margin keeps its best share, times 1 - 4 / D, D
+    # twice the cross-entropy it saves.
+    strong = 4.0 * Y
+    D = 2.0 * (loss(0.0, strong) - loss(1.0, strong))
+    assert D > 4.0
+    np.testing.assert_allclose(_log_odds_share(base, strong, Y, w), 1.0 - 4.0 / D)
+    # Weights are counts: the same evidence given twice is stronger.
+    assert _log_odds_share(base, 2.5 * Y, Y, 2 * w) > _log_odds_share(base, 2.5 * Y, Y, w)

@@ -73,9 +73,14 @@ def held_out_share(part, target, sample_weight):
 
 
 def log_odds_share(base, network, Y, sample_weight):
-    """The share of the network's log-odds, one of ``NETWORK_WEIGHTS``, of least
-    cross-entropy beside the bases' on held-out sequences: where the bases alone are best,
-    a network that learned the training sequences' noise is dropped.
+    """The share of the network's log-odds beside the bases' on held-out sequences, shrunk
+    by the evidence for it.
+
+    The share of least cross-entropy among ``NETWORK_WEIGHTS`` is scaled by
+    ``1 - EVIDENCE / D``, and is 0 where that is negative, with ``D`` twice the fall in
+    cross-entropy from the bases alone (the deviance it saves; weights read as counts),
+    which plays the part of the regression rule's ``F``: a few held-out sequences that
+    favour the network by chance no longer give it weight.
 
     Parameters
     ----------
@@ -93,4 +98,8 @@ def log_odds_share(base, network, Y, sample_weight):
     """
     w = sample_weight[:, None]
     losses = [-np.sum(w * Y * log_softmax(base + c * network)) for c in NETWORK_WEIGHTS]
-    return float(NETWORK_WEIGHTS[int(np.argmin(losses))])
+    best = int(np.argmin(losses))
+    deviance = 2.0 * float(losses[0] - losses[best])
+    if best == 0 or deviance <= EVIDENCE:
+        return 0.0
+    return float(NETWORK_WEIGHTS[best]) * (1.0 - EVIDENCE / deviance)
