@@ -117,7 +117,6 @@ class Stream:
             The stream, each of its streams back at no step seen.
         """
         model, n = self.model, self.n_streams
-        self._made_plan = None
         plan = self._plan()
         p, D = model.patch_size_, model._step_features
         self.n_steps_seen_ = np.zeros(n, dtype=np.int64)
@@ -153,11 +152,11 @@ class Stream:
             predictions of the new steps, ``(n_streams, n_new_steps, ...)``, or a
             list for a list ``X_new``.
         """
-        raw, ragged = self._feed(X_new)
-        return self._answer(raw, ragged, self.model._decode)
+        return self._answer(self._feed(X_new), self.model._decode)
 
     # -------------------------------------------------------------- internals
-    def _answer(self, raw, ragged, decode):
+    @staticmethod
+    def _answer(raw, decode):
         if isinstance(raw, list):
             return [decode(r) for r in raw]
         return decode(raw)
@@ -237,10 +236,10 @@ class Stream:
                 out[rows] = plan.head(top)
                 outputs.append(out)
         if plan.pooling is not None:
-            return self._sequence_outputs(plan), ragged
+            return self._sequence_outputs(plan)
         raw = np.zeros((self.n_streams, 0, plan.n_outputs))
         raw = np.stack(outputs, axis=1) if outputs else raw
-        return ([raw[k, :m] for k, m in enumerate(counts)] if ragged else raw), ragged
+        return [raw[k, :m] for k, m in enumerate(counts)] if ragged else raw
 
     def _plan(self):
         """What the stream reads from its model, made once (and not pickled)."""
@@ -259,7 +258,7 @@ class Stream:
         p = self._window.shape[1]
         seen = self.n_steps_seen_[rows]
         if p == 1:
-            inputs = x
+            inputs = self._window[rows, 0] = x  # the window is the step
             at = (0, rows)  # one phase: views, no gather
         else:
             window = self._window[rows]
@@ -383,8 +382,7 @@ class ClassifierStream(Stream):
         proba : ndarray, or list of ndarray
             Columns in the order of ``classes_``.
         """
-        raw, ragged = self._feed(X_new)
-        return self._answer(raw, ragged, lambda r: np.exp(log_softmax(r)))
+        return self._answer(self._feed(X_new), lambda r: np.exp(log_softmax(r)))
 
     def predict_log_proba(self, X_new):
         """Feed the next steps of each stream and give the classes' log-probabilities.
@@ -399,5 +397,4 @@ class ClassifierStream(Stream):
         log_proba : ndarray, or list of ndarray
             Columns in the order of ``classes_``.
         """
-        raw, ragged = self._feed(X_new)
-        return self._answer(raw, ragged, log_softmax)
+        return self._answer(self._feed(X_new), log_softmax)
