@@ -6,11 +6,18 @@ last real step, a linear head, float32; ragged sets go to ONNX Runtime padded wi
 (patches, concat readout, the ridge base; early stopping off, so that the LSTM is in its
 predictions) against its own export. A third times a default classifier fitted on sequences
 of 300 steps, so with the random-kernel base (9996 features), against its export,
-predicting 1, 32 and 512 sequences. Every predictor runs with 2 threads, in one process,
-interleaved call by call; the median of ``--repeats`` calls is reported, with the prediction
-of each checked against sklstm's.
+predicting 1, 32 and 512 sequences. Every predictor runs with ``--threads`` threads (2 by
+default; NumPy's BLAS through threadpoolctl), in one process, interleaved call by call; the
+median of ``--repeats`` calls is reported, with the prediction of each checked against
+sklstm's.
 
-Run: ``python benchmarks/bench_onnx_predict.py [--repeats 7] [--tables lstm default kernels]``
+On a machine shared with other work, a pool of 2 threads waits for the slower core: an
+ONNX Runtime session can then run about 3 times slower for a few seconds while NumPy's
+mostly one-threaded calls beside it do not. ``--threads 1`` is the comparison that such
+neighbours do not distort.
+
+Run: ``python benchmarks/bench_onnx_predict.py [--repeats 7] [--threads 2]
+[--tables lstm default kernels]``
 (needs the ``onnx`` extra, and for the first table the ``bench`` extra).
 """
 
@@ -22,6 +29,7 @@ import numpy as np
 import onnxruntime as ort
 from bench_vs_torch import SHAPES, _pad, _torch_module, make_data
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm.onnx import pad_sequences, to_onnx
@@ -30,12 +38,13 @@ from sklstm.onnx import pad_sequences, to_onnx
 # of 300 steps (ragged: 100 to 300), and the numbers of sequences predicted.
 KERNEL_SETS = [(1, 2, False), (3, 2, False), (1, 10, False), (3, 10, False), (1, 2, True)]
 KERNEL_BATCHES = (1, 32, 512)
+THREADS = 2  # each predictor's threads (--threads)
 
 
 def onnx_session(model, X, convert=None):
-    """An ONNX Runtime session on 2 threads; ``convert``: skl2onnx's conversion options."""
+    """An ONNX Runtime session on ``THREADS`` threads; ``convert``: skl2onnx's options."""
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
+    options.intra_op_num_threads = THREADS
     options.inter_op_num_threads = 1
     onx = to_onnx(model, X, options=convert).SerializeToString()
     return ort.InferenceSession(onx, options, providers=["CPUExecutionProvider"])
@@ -84,11 +93,15 @@ def feeds(X):
 
 
 def main():
+    global THREADS
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=7)
     tables = ["lstm", "default", "kernels"]
     parser.add_argument("--tables", nargs="+", choices=tables, default=tables)
+    parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args()
+    THREADS = args.threads
+    threadpool_limits(args.threads)
     if "lstm" in args.tables:
         lstm_table(args.repeats)
     if "default" in args.tables:
@@ -136,7 +149,7 @@ def kernel_table(repeats):
 def lstm_table(repeats):
     import torch  # only this table needs it
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     print("one LSTM layer, last step, float32: predict seconds (median) and ratios")
     print(f"{'shape (n, T, D, H)':>24} | {'onnx':>8} {'sklstm':>8} {'torch':>8} | "
           f"{'onnx/sklstm':>11} {'onnx/torch':>10} | max rel diff")  # fmt: skip
