@@ -36,8 +36,9 @@ class Architecture(NamedTuple):
 def _positive_ints(value, name, allow_empty=False):
     """``value`` (an int or a sequence of ints) as a tuple of positive ints."""
     values = [value] if isinstance(value, Integral) else list(value)
+    # True is an Integral but not a count of units.
     if (not values and not allow_empty) or not all(
-        isinstance(v, Integral) and v > 0 for v in values
+        isinstance(v, Integral) and not isinstance(v, bool | np.bool_) and v > 0 for v in values
     ):
         what = "a possibly empty" if allow_empty else "a non-empty"
         raise ValueError(

@@ -31,7 +31,7 @@ from ._data import (
 from ._held_out import HeldOutScore, TrainingData
 from ._optimizers import make_optimizer
 from ._parameters import PARAMETER_CONSTRAINTS
-from ._preprocessing import ModelInputs, fit_standardization, resolve_patch_size
+from ._preprocessing import ModelInputs, fit_standardization, float_targets, resolve_patch_size
 from ._runtime import ONE_BLAS_THREAD, block_rows, predict_in_blocks
 from ._training import History, TrainingLoop
 from .core import take_sequences
@@ -186,7 +186,7 @@ class BaseLSTM(BaseEstimator):
             self._fit_target_transform(Y, W)
         inputs = self._inputs(batch)
         dtype = inputs.network.X.dtype
-        Y, W = self._scale_targets(Y).astype(dtype), W.astype(dtype)
+        Y, W = float_targets(self._scale_targets(Y), dtype), W.astype(dtype)
         data = TrainingData(batch, incremental)
         if first:
             composite = Composite.plan(
@@ -338,7 +338,8 @@ class BaseLSTM(BaseEstimator):
         self._optimizer_state = vars(loop.optimizer)
         if check is not None and composite.parts and weight is None:
             weight = check(self.coefs_)[1]  # not measured on the kept weights during training
-        self.blend_weights_ = {**composite.weights, "lstm": 1.0 if weight is None else weight}
+        weights = {**composite.weights, "lstm": 1.0 if weight is None else weight}
+        self.blend_weights_ = {name: float(w) for name, w in weights.items()}
         if self.verbose:
             print("Blend:", describe_blend(self.blend_weights_, reason))
         _warn_unfinished(reason, loop, self, incremental)

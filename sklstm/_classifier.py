@@ -146,9 +146,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified, when each
         class has two sequences and the share holds every class), stop when its
-        accuracy stalls and keep the weights of the best epoch. Skipped when
-        that share is fewer than 2 sequences, or all of them have zero
-        ``sample_weight``.
+        accuracy stalls and keep the weights of the best epoch. Skipped, with
+        a warning, when that share is fewer than 2 sequences, or when
+        ``sample_weight`` gives all of them, or all the others, weight 0.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -190,9 +190,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         the weight in [0, 1] of least cross-entropy on the held-out sequences,
         shrunk by the evidence for it there (0 when the cross-entropy it saves
         is chance-sized; 1 when fewer than 2 can be held out, and after
-        ``partial_fit``).
-        ``blend_weights_["lstm"]``; training stops early when no epoch has given
-        the LSTM weight and its held-out loss has not fallen for 5 epochs.
+        ``partial_fit``). The same as ``blend_weights_["lstm"]``. Training stops
+        early when no epoch has given the LSTM weight and its held-out loss has
+        not fallen for 5 epochs.
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
@@ -201,9 +201,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     best_loss_ : float
         Lowest training loss seen.
     validation_scores_ : list of float or None
-        Accuracy on the held-out data after each epoch, with early stopping.
+        Accuracy on the held-out data after each epoch, with early stopping
+        (beside the base: of the base plus the LSTM at full weight).
     best_validation_score_ : float or None
-        Best of ``validation_scores_``.
+        Best of ``validation_scores_`` (the fitted model, which weighs the
+        LSTM, may score otherwise).
     n_iter_ : int
         Epochs run.
     t_ : int
@@ -378,17 +380,26 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     def _encode(self, y, first, classes=None):
         if first:
-            classes = np.unique(y if classes is None else classes)
+            given = classes is not None
+            classes = np.unique(_checked_classes(classes) if given else y)
             if classes.dtype == object and all(isinstance(c, str) for c in classes):
                 # Plain strings (from pandas, say): a unicode array, so that the
                 # fitted state holds no object array (secure loading refuses them).
                 classes = classes.astype(str)
-            self.classes_ = classes
-            if len(self.classes_) < 2:
+            if len(classes) < 2:
+                where = "classes" if given else "y"
+                hint = "" if given else " (with partial_fit, pass every label as classes=)"
                 raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in the data; "
-                    f"got only one class: {self.classes_[0]!r}."
+                    f"{type(self).__name__} needs at least 2 classes; {where} holds one class "
+                    f"only, {classes.tolist()[0]!r}{hint}."
                 )
+            unseen = np.setdiff1d(y, classes)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains labels that are not in classes: {unseen.tolist()}; "
+                    f"classes holds {classes.tolist()}. Pass every label as classes=."
+                )
+            self.classes_ = classes
         unseen = np.setdiff1d(y, self.classes_)
         if unseen.size:
             raise ValueError(
@@ -440,13 +451,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return accuracy_score(y, pred, sample_weight=sample_weight)
 
 
-def _check_label_types(y):
+def _check_label_types(y, name="y"):
     """Labels of one type, none missing: NumPy cannot sort None beside strings."""
     missing = [k for k, label in enumerate(y) if label is None]
     if missing:
         raise ValueError(
-            f"y has {len(missing)} missing labels (None), the first at index {missing[0]}. "
-            "Drop those samples, or give them a label of their own."
+            f"{name} has {len(missing)} missing labels (None), the first at index "
+            f"{missing[0]}. Drop those samples, or give them a label of their own."
         )
     types = {type(label).__name__ for label in y}
     if len(types) > 1 and not all(isinstance(label, str) for label in y):
@@ -454,9 +465,28 @@ def _check_label_types(y):
             np.unique(y)
         except TypeError:
             raise ValueError(
-                f"y mixes labels of types {sorted(types)}, which cannot be sorted together. "
-                "Give every label the same type (for example y.astype(str))."
+                f"{name} mixes labels of types {sorted(types)}, which cannot be sorted "
+                "together. Give every label the same type (for example y.astype(str))."
             ) from None
+
+
+def _checked_classes(classes):
+    """``partial_fit``'s ``classes`` as a 1-D array of labels, none missing or NaN."""
+    if isinstance(classes, (set, frozenset, dict)):
+        raise TypeError(
+            f"classes must be a list or array of labels, got a {type(classes).__name__}; "
+            "pass sorted(classes) or list(classes)."
+        )
+    classes = check_array(
+        classes, ensure_2d=False, dtype=None, ensure_min_samples=0, input_name="classes"
+    )
+    if classes.ndim != 1 or classes.size == 0:
+        raise ValueError(
+            f"classes must be a 1-D list of at least 2 labels; got shape {classes.shape}."
+        )
+    if classes.dtype == object:
+        _check_label_types(classes, "classes")
+    return classes
 
 
 def _class_weights(class_weight, labels):

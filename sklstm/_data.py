@@ -274,6 +274,8 @@ def validate_sequence_targets(y, batch, *, numeric):
     N, T, _ = batch.X.shape
     lengths = np.full(N, T) if batch.lengths is None else batch.lengths
     dtype = np.float64 if numeric else None
+    if isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1:
+        y = list(y)  # an object array of per-sequence targets, read as X's are
     if isinstance(y, list | tuple) and len(y) and np.ndim(y[0]) >= 1 and batch.lengths is not None:
         if len(y) != N:
             raise ValueError(f"y has {len(y)} sequences but X has {N}.")
@@ -284,6 +286,12 @@ def validate_sequence_targets(y, batch, *, numeric):
                 raise ValueError(
                     f"y[{k}] has shape {yk.shape}, but sequence {k} of X has {n} steps; "
                     "with return_sequences=True each y[k] needs one target per step."
+                )
+            if parts and yk.shape[1:] != parts[0].shape[1:]:
+                raise ValueError(
+                    f"y[{k}] has shape {yk.shape} but y[0] has {parts[0].shape}: every "
+                    "sequence needs the same number of outputs per step, as (n_steps,) "
+                    "or (n_steps, n_outputs) arrays."
                 )
             parts.append(yk)
         y_real = np.concatenate(parts)

@@ -10,6 +10,7 @@ and the base's outputs are its predictions (of sequences it has not seen).
 """
 
 import hashlib
+import warnings
 from functools import cached_property
 
 import numpy as np
@@ -53,19 +54,39 @@ class TrainingData:
             rows = kept["rows"]
             if rows is None:
                 return np.arange(n), None
-            return np.setdiff1d(np.arange(n), rows), rows
+            train = np.setdiff1d(np.arange(n), rows)
+            if not (np.any(sw[train] > 0) and np.any(sw[rows] > 0)):
+                raise ValueError(
+                    "sample_weight gives weight only to the held-out sequences, or none to "
+                    "them, but this warm-start call keeps the first call's held-out "
+                    "sequences. Give weight to both, or fit anew (warm_start=False)."
+                )
+            return train, rows
         n_val = int(np.ceil(estimator.validation_fraction * n))
         wanted = estimator.early_stopping or composite.holds_out
         train, rows = np.arange(n), None
         # A validation score needs 2 held-out sequences (R^2 is undefined for one) and one
         # left to train on; train_test_split holds out ceil(fraction * n).
+        fraction = estimator.validation_fraction
+        why = f"with {n} sequences, validation_fraction={fraction} holds out {n_val}"
         if wanted and 2 <= n_val < n:
             labels = estimator._stratify_labels(Y)
-            fraction, rng = estimator.validation_fraction, estimator._random_state
+            rng = estimator._random_state
             train, rows = validation_split(n, n_val, fraction, rng, labels)
-            # Held-out sequences that all weigh zero cannot score anything: train on all.
-            if not np.any(sw[rows] > 0):
+            # Held-out sequences that all weigh zero cannot score anything, and training
+            # sequences that all weigh zero teach nothing: then train on all.
+            if not (np.any(sw[rows] > 0) and np.any(sw[train] > 0)):
                 train, rows = np.arange(n), None
+                why = "sample_weight gives no weight to the held-out sequences or to the rest"
+        if estimator.early_stopping and rows is None:
+            warnings.warn(
+                f"early_stopping=True needs at least 2 held-out sequences with weight and "
+                f"some left to train on, but {why}: training runs on every sequence without "
+                "early stopping. Pass more sequences, change validation_fraction or "
+                "sample_weight, or set early_stopping=False.",
+                UserWarning,
+                stacklevel=4,
+            )
         kept_base = base if composite.holds_out else None
         estimator._held_out = {"data": self.key, "rows": rows, "base": kept_base}
         return train, rows

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from .core._pooling import POOLINGS
 
-__all__ = ["PARAMETER_CONSTRAINTS", "RANDOM_KERNELS"]
+__all__ = ["LINEAR_STEPS", "PARAMETER_CONSTRAINTS", "RANDOM_KERNELS"]
 
 # The most random-kernel features a base may have: ten times MiniRocket's (and the
 # default's) 10,000, twice MultiRocket's 50,000, the most the kernels' authors use. The fit
@@ -66,3 +66,6 @@ RANDOM_KERNELS = [
     StrOptions({"auto"}),
     _IntNotBool(Integral, 0, MAX_RANDOM_KERNELS, closed="both"),
 ]
+
+# The regressor's ridge on the last steps: a count of steps (not a bool), or 'auto'.
+LINEAR_STEPS = [StrOptions({"auto"}), _IntNotBool(Integral, 0, None, closed="left")]

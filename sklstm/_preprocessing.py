@@ -12,6 +12,7 @@ from .core import Sequences, join_steps, step_mask
 __all__ = [
     "ModelInputs",
     "fit_standardization",
+    "float_targets",
     "kernel_input",
     "resolve_patch_size",
     "standard_scale",
@@ -138,3 +139,18 @@ class ModelInputs:
     def network(self):
         """The batch the network reads: :attr:`kernel`, grouped into patches."""
         return Sequences(*join_steps(self.kernel, self.patch_size, self.lengths))
+
+
+def float_targets(Y, dtype):
+    """Scaled targets in the network's ``dtype``, refused where they overflow it (a later
+    call's y, scaled by the statistics fixed at the first fit, can exceed float32's range)."""
+    with np.errstate(over="ignore"):
+        cast = Y.astype(dtype)
+    if not np.all(np.isfinite(cast)):
+        raise ValueError(
+            f"y, as the model scales it, has values up to {np.abs(Y).max():.3g}, beyond the "
+            f"range of {np.dtype(dtype).name} ({np.finfo(dtype).max:.3g}) that the network "
+            "computes in. Divide y by a constant (for example with "
+            "TransformedTargetRegressor), or use dtype='float64'."
+        )
+    return cast

@@ -1,6 +1,6 @@
 """LSTMRegressor: an LSTM network with a linear head and squared loss."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
@@ -9,7 +9,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseLSTM, _store_parameters
-from ._parameters import RANDOM_KERNELS
+from ._parameters import LINEAR_STEPS, RANDOM_KERNELS
 from ._preprocessing import standard_scale
 from ._stream import Stream
 
@@ -92,7 +92,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         model extrapolates trends that an LSTM's bounded state cannot, and it
         is hard to beat on small sets of short windows. 'auto' takes as many
         steps as fit in 1,024 values (all of them for windows of up to 32
-        steps); 0 disables it. Not used with ``return_sequences=True``.
+        steps); a number above the training sequences' length takes them all;
+        0 disables it. Not used with ``return_sequences=True``.
     linear_alpha : float or 'auto', default='auto'
         L2 penalty of that ridge regression (``Ridge``'s ``alpha``, on
         standardized inputs and targets). 'auto' chooses it from the training
@@ -163,9 +164,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         the user guide's defaults page). The held-out sequences also weigh the
         LSTM (``network_weight_``): on small sets it is often dropped, which
         ``early_stopping=False`` prevents (without a random-kernel base, which
-        holds sequences out itself). Skipped when ``validation_fraction``
-        of the data is fewer than 2 sequences (R^2 needs two), or all of them
-        have zero ``sample_weight``.
+        holds sequences out itself). Skipped, with a warning, when
+        ``validation_fraction`` of the data is fewer than 2 sequences (R^2
+        needs two), or when ``sample_weight`` gives all of them, or all the
+        others, weight 0.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -217,9 +219,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         variance, is its squared t-statistic; 0.0 (the predictions are the
         linear part's) when F < 4, that is when the held-out sequences (sample
         weights read as counts) cannot tell its help from chance. 1.0 without
-        early stopping or without a linear part. ``blend_weights_["lstm"]``;
-        training stops early when no epoch has given the LSTM weight and its
-        held-out loss has not fallen for 5 epochs.
+        early stopping or without a linear part. The same as
+        ``blend_weights_["lstm"]``. Training stops early when no epoch has
+        given the LSTM weight and its held-out loss has not fallen for 5 epochs.
     patch_size_ : int
         Steps the network reads as one (``patch_size``, with 'auto' resolved
         at the first fit).
@@ -232,7 +234,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         R^2 of the whole model (the ridges plus the LSTM at full weight) on the
         held-out data after each epoch, with early stopping.
     best_validation_score_ : float or None
-        Best of ``validation_scores_``.
+        Best of ``validation_scores_`` (of the LSTM at full weight: the fitted
+        model, which weighs the LSTM, may score otherwise).
     n_iter_ : int
         Epochs run.
     t_ : int
@@ -258,7 +261,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
-        "linear_steps": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "linear_steps": LINEAR_STEPS,
         "linear_alpha": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "random_kernels": RANDOM_KERNELS,
     }

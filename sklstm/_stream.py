@@ -105,7 +105,13 @@ class Stream:
         # The model as it is now: a refit replaces the estimator's state rather than
         # changing its arrays, so this copy keeps answering with the weights read here.
         self.model, self.n_streams = copy.copy(model), int(n_streams)
-        self.reset()
+        try:
+            self.reset()
+        except MemoryError:
+            raise MemoryError(
+                f"The state of n_streams={n_streams} streams does not fit in memory; "
+                "use fewer streams (one a live sequence)."
+            ) from None
 
     # ----------------------------------------------------------------- public
     def reset(self):
@@ -142,7 +148,8 @@ class Stream:
             ``(n_streams, n_new_steps, n_features)`` for several, or a list of one
             ``(n_new_steps_i, n_features)`` array a stream (streams may be fed
             different numbers of steps, none included). A 1-D array is the next
-            steps of one stream of one feature.
+            steps of one stream of one feature. One stream's steps may also come
+            as nested lists of numbers, as ``predict`` reads them.
 
         Returns
         -------
@@ -166,6 +173,9 @@ class Stream:
         model, n = self.model, self.n_streams
         D = model._step_features
         ragged = isinstance(X_new, list | tuple)
+        if ragged and n == 1 and len(X_new) and np.ndim(X_new[0]) < min(D, 2):
+            # One stream's steps as nested lists, read as predict reads them.
+            X_new, ragged = _as_floats(X_new, "X_new"), False
         if ragged:
             if len(X_new) != n:
                 raise ValueError(
@@ -311,6 +321,8 @@ def _streams(n):
 
 
 def _as_floats(x, name):
+    if np.iscomplexobj(x):
+        raise ValueError(f"{name} holds complex numbers; the model reads real ones.")
     try:
         return np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:

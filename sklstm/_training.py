@@ -122,8 +122,8 @@ class TrainingLoop:
                 if self.drop_unhelpful and not helped and stale >= self.drop_unhelpful:
                     if self.verbose:
                         print(
-                            "The LSTM has had no weight on the held-out sequences, and its "
-                            f"held-out loss has not fallen for {stale} epochs: training stops."
+                            "The LSTM has earned no weight on the held-out sequences, and "
+                            f"has not improved there for {stale} epochs: training stops."
                         )
                     reason = "dropped"
                     break
@@ -237,7 +237,11 @@ class TrainingLoop:
         the network's weight beside closed-form parts (when weighed), and time added."""
         line = f"Iteration {history.n_iter}, loss = {history.loss_curve[-1]:.8f}"
         if early_stopping:
-            line += f", validation score = {history.validation_scores[-1]:.6f}"
+            # Beside closed-form parts, the score is theirs plus the LSTM's at full weight.
+            what = (
+                "validation score" if weight is None else "validation score (LSTM at full weight)"
+            )
+            line += f", {what} = {history.validation_scores[-1]:.6f}"
         if weight is not None:
             line += f", LSTM weight = {weight:.3g}"
         print(f"{line}, time = {seconds:.2f}s")

@@ -99,7 +99,7 @@ def to_onnx(model, X, *, target_opset=None, options=None):
         A sample of the input: its type (float32 or float64) and features per step, or
         columns, become the graph's input. A list is padded to float32.
     target_opset : int, default=None
-        ONNX opset (13 or more); None takes skl2onnx's latest tested.
+        ONNX opset, from 13 to skl2onnx's latest tested; None takes that latest.
     options : dict, default=None
         The conversion options of skl2onnx, for example ``{"zipmap": False}``.
 
@@ -154,9 +154,26 @@ def to_onnx(model, X, *, target_opset=None, options=None):
     options = {} if options is None else dict(options)
     if isinstance(final, LSTMClassifier) and final._per_step and not options:
         options = {id(final): {"zipmap": False}}
+    if not isinstance(target_opset, dict):  # skl2onnx also takes {domain: version}
+        target_opset = _checked_opset(target_opset)
     return skl2onnx.to_onnx(
         model, initial_types=types, target_opset=target_opset, options=options or None
     )
+
+
+def _checked_opset(target_opset):
+    """``target_opset`` as an int from 13 (sklstm's converters) to the newest that
+    skl2onnx has tested; None gives that newest."""
+    newest = skl2onnx.get_latest_tested_opset_version()
+    if target_opset is None:
+        return newest
+    whole = isinstance(target_opset, int | np.integer) and not isinstance(target_opset, bool)
+    if not (whole and 13 <= target_opset <= newest):
+        raise ValueError(
+            f"target_opset must be an integer from 13 to {newest} (the newest this skl2onnx "
+            f"has tested), or None for {newest}; got {target_opset!r}."
+        )
+    return int(target_opset)
 
 
 def to_onnx_stream(model, n_streams=None, *, target_opset=None):
@@ -176,7 +193,7 @@ def to_onnx_stream(model, n_streams=None, *, target_opset=None):
     n_streams : int, default=None
         Streams fed side by side, fixed in the graph's shapes; None leaves it free.
     target_opset : int, default=None
-        ONNX opset (13 or more); None takes skl2onnx's latest tested.
+        ONNX opset, from 13 to skl2onnx's latest tested; None takes that latest.
 
     Returns
     -------
@@ -228,10 +245,7 @@ def to_onnx_stream(model, n_streams=None, *, target_opset=None):
     whole = isinstance(n_streams, int | np.integer) and not isinstance(n_streams, bool)
     if n_streams is not None and not (whole and n_streams >= 1):
         raise ValueError(f"n_streams must be a positive integer or None; got {n_streams!r}.")
-    if target_opset is None:
-        target_opset = skl2onnx.get_latest_tested_opset_version()
-    if target_opset < 13:
-        raise ValueError(f"sklstm's ONNX converters need target_opset >= 13; got {target_opset}.")
+    target_opset = _checked_opset(target_opset)
     labels = _class_labels(model) if isinstance(model, LSTMClassifier) else None
     n = None if n_streams is None else int(n_streams)
     return _onnx_stream.stream_graph(model, n, target_opset, labels)

@@ -328,8 +328,27 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Iteration")]
     assert len(lines) == 2
     # The whole model's validation score, and the LSTM's weight beside the ridge.
-    line = r"Iteration 2, loss = [0-9.]+, validation score = -?[0-9.]+, LSTM weight = [0-9.e-]+, "
+    line = r"Iteration 2, loss = [0-9.]+, validation score \(LSTM at full weight\) = -?[0-9.]+, "
+    line += r"LSTM weight = [0-9.e-]+, "
     assert re.fullmatch(line + r"time = [0-9.]+s", lines[1])
+
+
+def test_verbose_ends_naming_each_part_and_what_the_model_is(capsys):
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((80, 10, 1))
+    y = X[:, -3:, 0].sum(axis=1) + 0.3 * rng.standard_normal(80)  # linear: the ridge's
+    model = LSTMRegressor(verbose=True, random_state=0).fit(X, y)
+    assert model.blend_weights_ == {"linear_steps": 1.0, "lstm": 0.0}
+    assert all(type(w) is float for w in model.blend_weights_.values())
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == (
+        "Blend: ridge on the last steps ('linear_steps') 1, LSTM ('lstm') 0. The LSTM is not "
+        "in the model: its training stopped early, as it added nothing on the held-out "
+        "sequences, so the model is the ridge on the last steps."
+    )
+    LSTMClassifier(verbose=True, **FAST).fit(X, y > 0)
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == "Blend: LSTM ('lstm') 1: the model is the LSTM alone."
 
 
 def test_convergence_warning_names_iterations():

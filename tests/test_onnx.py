@@ -319,8 +319,11 @@ def test_clear_errors():
     with pytest.raises(NotFittedError):
         to_onnx(LSTMClassifier(), X3)
     model = fitted(LSTMRegressor(**FAST), X3, Y)
-    with pytest.raises(ValueError, match="target_opset >= 13"):
-        to_onnx(model, X3, target_opset=12)
+    for opset in (12, 99, "13", 13.5, True):
+        with pytest.raises(ValueError, match="target_opset must be an integer from 13 to"):
+            to_onnx(model, X3, target_opset=opset)
+    with pytest.raises(ValueError, match="target_opset >= 13"):  # skl2onnx's own entry
+        skl2onnx.to_onnx(model, X3[:1], target_opset=12)
     with pytest.raises(ValueError, match="fitted with 3"):
         to_onnx(model, X3[:, :, :2])
     with pytest.raises(ValueError, match="2D or 3D"):

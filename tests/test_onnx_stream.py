@@ -189,5 +189,6 @@ def test_clear_errors():
     with pytest.raises(TypeError, match="LSTMRegressor or LSTMClassifier"):
         to_onnx_stream(object())
     model = fitted(LSTMRegressor(**TINY), Y)
-    with pytest.raises(ValueError, match="target_opset >= 13"):
-        to_onnx_stream(model, target_opset=12)
+    for opset in (12, 99, "13", 13.5, True):
+        with pytest.raises(ValueError, match="target_opset must be an integer from 13 to"):
+            to_onnx_stream(model, target_opset=opset)

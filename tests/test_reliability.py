@@ -112,6 +112,8 @@ BAD_INPUTS = [
     ("per-step y too short", LSTMRegressor(return_sequences=True), "fit",
      (X3, np.zeros((20, 4))), ValueError, "(n_samples, n_timesteps)"),
     ("y is None", LSTMRegressor(), "fit", (X3, None), ValueError, "requires y"),
+    ("y beyond float32, unscaled", LSTMRegressor(standardize=False), "fit", (X3, 1e39 * Y),
+     ValueError, "beyond the range of float32 (3.4e+38) that the network computes in"),
     ("hidden_layer_sizes 0", LSTMRegressor(hidden_layer_sizes=(0,)), "fit", (X3, Y),
      ValueError, "hidden_layer_sizes"),
     ("hidden_layer_sizes str", LSTMRegressor(hidden_layer_sizes="abc"), "fit", (X3, Y),
@@ -150,6 +152,25 @@ BAD_INPUTS = [
     ("small class weights, kernel base",
      LSTMClassifier(random_kernels=84, class_weight={"pos": 0.01, "neg": 0.01}), "fit",
      (X3, LABELS), ValueError, "weights from sample_weight and class_weight add up to 0.2"),
+    ("partial_fit classes empty", LSTMClassifier(), "partial_fit", (X3, LABELS, None, []),
+     ValueError, "classes must be a 1-D list of at least 2 labels"),
+    ("partial_fit classes with None", LSTMClassifier(), "partial_fit",
+     (X3, LABELS, None, ["pos", "neg", None]), ValueError, "classes has 1 missing labels"),
+    ("partial_fit classes with NaN", LSTMClassifier(), "partial_fit",
+     (X3, (Y > 0).astype(float), None, [0.0, 1.0, np.nan]), ValueError, "classes contains NaN"),
+    ("partial_fit classes a set", LSTMClassifier(), "partial_fit",
+     (X3, LABELS, None, {"pos", "neg"}), TypeError, "pass sorted(classes)"),
+    ("partial_fit classes missing a label", LSTMClassifier(), "partial_fit",
+     (X3, LABELS, None, ["pos", "cat"]), ValueError, "labels that are not in classes: ['neg']"),
+    ("partial_fit one class, no classes", LSTMClassifier(), "partial_fit", (X3, ["a"] * 20),
+     ValueError, "pass every label as classes="),
+    ("linear_steps True", LSTMRegressor(linear_steps=True), "fit", (X3, Y), ValueError,
+     "linear_steps"),
+    ("hidden_layer_sizes True", LSTMRegressor(hidden_layer_sizes=(True,)), "fit", (X3, Y),
+     ValueError, "hidden_layer_sizes"),
+    ("ragged per-step y of mixed widths", LSTMRegressor(return_sequences=True), "fit",
+     ([np.zeros((3, 2)), np.zeros((4, 2))], [np.zeros(3), np.zeros((4, 1))]), ValueError,
+     "y[1] has shape (4, 1) but y[0] has (3,)"),
     ("predict before fit", LSTMRegressor(), "predict", (X3,), NotFittedError, "not fitted"),
     ("predict_proba before fit", LSTMClassifier(), "predict_proba", (X3,), NotFittedError,
      "not fitted"),
@@ -272,7 +293,8 @@ def test_diverging_warm_start_keeps_first_fit_bit_for_bit():
         model.fit(X3, 1e6 * Y)
     np.testing.assert_array_equal(model.predict(X3), before)
     assert model.n_iter_ == 3 and model.loss_curve_ == loss_curve
-    with pytest.raises(ValueError, match="diverged in epoch 1"):
+    # Scaled by the first fit's statistics, this y is beyond float32's range.
+    with pytest.raises(ValueError, match="beyond the range of float32"):
         model.partial_fit(X3, 1e300 * Y)
     np.testing.assert_array_equal(model.predict(X3), before)
 
@@ -543,3 +565,38 @@ def test_ten_thousand_steps_train_within_documented_memory():
     formula = 4 * B * T * (8 * H + D + 1) + 2 * 512 * 1024 + 256 * 1024
     assert 0.8 <= peak / formula <= 1.2, (peak, formula)
     assert np.all(np.isfinite(model.loss_curve_)) and np.all(np.isfinite(model.predict(X)))
+
+
+def test_weight_only_on_held_out_sequences_trains_on_all_and_says_so():
+    held_out = LSTMRegressor(**FAST, linear_steps=0).fit(X3, Y)._held_out["rows"]
+    weights = np.zeros(len(Y))
+    weights[held_out] = 1.0
+    with pytest.warns(UserWarning, match="sample_weight gives no weight to the held-out"):
+        model = LSTMRegressor(**FAST, linear_steps=0).fit(X3, Y, sample_weight=weights)
+    assert np.all(np.isfinite(model.loss_curve_)) and model.validation_scores_ == []
+    assert np.all(np.isfinite(model.predict(X3)))
+
+
+def test_early_stopping_skipped_on_few_sequences_is_warned_of():
+    with pytest.warns(UserWarning, match="with 3 sequences, validation_fraction=0.1 holds out 1"):
+        model = LSTMRegressor(**FAST).fit(X3[:3], Y[:3])
+    assert model.validation_scores_ == []
+
+
+def test_linear_steps_beyond_the_sequences_read_them_all():
+    longer = LSTMRegressor(**FAST, linear_steps=10**6).fit(X3, Y)
+    exact = LSTMRegressor(**FAST, linear_steps=X3.shape[1]).fit(X3, Y)
+    assert longer.linear_steps_ == X3.shape[1]
+    np.testing.assert_array_equal(longer.predict(X3), exact.predict(X3))
+
+
+def test_ragged_per_step_targets_as_an_object_array_read_as_a_list():
+    X = [X3[k, : 2 + k % 3] for k in range(12)]
+    y = [x[:, 0] for x in X]
+    as_objects = np.empty(len(y), dtype=object)
+    as_objects[:] = y
+    params = dict(FAST, return_sequences=True)
+    expected = LSTMRegressor(**params).fit(X, y).predict(X)
+    got = LSTMRegressor(**params).fit(X, as_objects).predict(X)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)

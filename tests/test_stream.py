@@ -159,6 +159,20 @@ def test_a_stream_keeps_the_model_it_was_made_from():
         model.stream().predict(np.array([["a", "b"]]))
 
 
+def test_one_streams_steps_as_nested_lists_read_as_an_array():
+    model = LSTMRegressor(hidden_layer_sizes=(4,), **FAST).fit(X, Y)
+    steps = STREAMS[0][:3]
+    np.testing.assert_array_equal(
+        model.stream().predict(steps.tolist()), model.stream().predict(steps)
+    )
+    with pytest.raises(ValueError, match="X_new holds complex numbers"):
+        model.stream().predict(steps + 1j)
+    with pytest.raises(ValueError, match=r"X_new\[1\] holds complex numbers"):
+        model.stream(2).predict([steps, steps + 1j])
+    with pytest.raises(MemoryError, match="use fewer streams"):
+        model.stream(10**15)
+
+
 def test_empty_chunks_feed_nothing_and_pipelines_do_not_stream():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler

@@ -39,6 +39,14 @@ def _kernel_features(setting, batch, return_sequences, forecast):
     return setting
 
 
+# What each part is, for the verbose summary (its key in ``blend_weights_`` beside it).
+_PART_NAMES = {
+    "linear_steps": "ridge on the last steps",
+    "random_kernels": "random-kernel ridge",
+    "lstm": "LSTM",
+}
+
+
 def describe_blend(weights, reason=None):
     """One line naming the parts of a fitted model and their weights.
 
@@ -53,11 +61,18 @@ def describe_blend(weights, reason=None):
     -------
     line : str
     """
-    line = ", ".join(f"{name} {weight:.3g}" for name, weight in weights.items())
-    if weights.get(NetworkPart.name, 1.0) == 0.0:
-        why = "; stopped early, as" if reason == "dropped" else ";"
-        line += f"{why} the LSTM adds nothing on the held-out sequences: the model is the rest"
-    return line
+    parts = ", ".join(f"{_PART_NAMES[name]} ('{name}') {w:.3g}" for name, w in weights.items())
+    others = [_PART_NAMES[name] for name in weights if name != NetworkPart.name]
+    if not others:
+        return f"{parts}: the model is the LSTM alone."
+    if weights[NetworkPart.name] > 0:
+        return f"{parts}: the model blends them with these weights."
+    rest = " and the ".join(others)
+    why = "its training stopped early, as it" if reason == "dropped" else "it"
+    return (
+        f"{parts}. The LSTM is not in the model: {why} added nothing on the held-out "
+        f"sequences, so the model is the {rest}."
+    )
 
 
 class NetworkPart:

@@ -54,7 +54,8 @@ class LastStepsRidge:
     def fit(self, inputs, Y, W, held_out):
         """Fit the ridge; see the module's docstring for the contract."""
         T, D = inputs.network.X.shape[1:]
-        steps = max(1, min(T, _LINEAR_VALUES // D)) if self.steps == "auto" else self.steps
+        # More steps than the training sequences have would read only padding.
+        steps = max(1, min(T, _LINEAR_VALUES // D)) if self.steps == "auto" else min(T, self.steps)
         window = last_window(inputs.network.X, steps, inputs.network.lengths).astype(np.float64)
         k = Y.shape[1]
         predictions = None
