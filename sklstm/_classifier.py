@@ -1,5 +1,7 @@
 """LSTMClassifier: an LSTM network with a softmax head and cross-entropy loss."""
 
+from collections.abc import Mapping, MappingView, Set
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
@@ -147,8 +149,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Hold out ``validation_fraction`` of the data (stratified, when each
         class has two sequences and the share holds every class), stop when its
         accuracy stalls and keep the weights of the best epoch. Skipped, with
-        a warning, when that share is fewer than 2 sequences, or when
-        ``sample_weight`` gives all of them, or all the others, weight 0.
+        a warning, when that share is fewer than 2 sequences, when
+        ``sample_weight`` gives all of them, or all the others, weight 0, or
+        when a warm start keeps a first fit's split that held none out.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -472,11 +475,13 @@ def _check_label_types(y, name="y"):
 
 def _checked_classes(classes):
     """``partial_fit``'s ``classes`` as a 1-D array of labels, none missing or NaN."""
-    if isinstance(classes, (set, frozenset, dict)):
+    if isinstance(classes, Mapping):
         raise TypeError(
             f"classes must be a list or array of labels, got a {type(classes).__name__}; "
-            "pass sorted(classes) or list(classes)."
+            "pass list(classes) for its keys."
         )
+    if isinstance(classes, Set | MappingView):  # unordered: np.unique sorts them
+        classes = list(classes)
     classes = check_array(
         classes, ensure_2d=False, dtype=None, ensure_min_samples=0, input_name="classes"
     )

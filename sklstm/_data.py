@@ -274,8 +274,7 @@ def validate_sequence_targets(y, batch, *, numeric):
     N, T, _ = batch.X.shape
     lengths = np.full(N, T) if batch.lengths is None else batch.lengths
     dtype = np.float64 if numeric else None
-    if isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1:
-        y = list(y)  # an object array of per-sequence targets, read as X's are
+    y = _as_sequence_list(y)  # a Series or object array of per-sequence targets, as for X
     if isinstance(y, list | tuple) and len(y) and np.ndim(y[0]) >= 1 and batch.lengths is not None:
         if len(y) != N:
             raise ValueError(f"y has {len(y)} sequences but X has {N}.")

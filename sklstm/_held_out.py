@@ -50,34 +50,26 @@ class TrainingData:
         kept = getattr(estimator, "_held_out", None)
         if self.incremental:
             return np.arange(n), None
-        if kept is not None and kept["data"] == self.key:
-            rows = kept["rows"]
-            if rows is None:
-                return np.arange(n), None
-            train = np.setdiff1d(np.arange(n), rows)
-            if not (np.any(sw[train] > 0) and np.any(sw[rows] > 0)):
-                raise ValueError(
-                    "sample_weight gives weight only to the held-out sequences, or none to "
-                    "them, but this warm-start call keeps the first call's held-out "
-                    "sequences. Give weight to both, or fit anew (warm_start=False)."
-                )
-            return train, rows
-        n_val = int(np.ceil(estimator.validation_fraction * n))
-        wanted = estimator.early_stopping or composite.holds_out
-        train, rows = np.arange(n), None
-        # A validation score needs 2 held-out sequences (R^2 is undefined for one) and one
-        # left to train on; train_test_split holds out ceil(fraction * n).
         fraction = estimator.validation_fraction
-        why = f"with {n} sequences, validation_fraction={fraction} holds out {n_val}"
-        if wanted and 2 <= n_val < n:
-            labels = estimator._stratify_labels(Y)
-            rng = estimator._random_state
-            train, rows = validation_split(n, n_val, fraction, rng, labels)
-            # Held-out sequences that all weigh zero cannot score anything, and training
-            # sequences that all weigh zero teach nothing: then train on all.
-            if not (np.any(sw[rows] > 0) and np.any(sw[train] > 0)):
-                train, rows = np.arange(n), None
-                why = "sample_weight gives no weight to the held-out sequences or to the rest"
+        n_val = int(np.ceil(fraction * n))
+        train, rows = np.arange(n), None
+        if kept is not None and kept["data"] == self.key:
+            rows = kept["rows"]  # a warm start on the same data keeps its split
+            why = "the first fit on this data held none out, and a warm start keeps that"
+            if rows is not None:
+                train = np.setdiff1d(train, rows)
+        else:
+            why = f"with {n} sequences, validation_fraction={fraction} holds out {n_val}"
+            # A validation score needs 2 held-out sequences (R^2 is undefined for one) and
+            # one left to train on; train_test_split holds out ceil(fraction * n).
+            if (estimator.early_stopping or composite.holds_out) and 2 <= n_val < n:
+                labels, rng = estimator._stratify_labels(Y), estimator._random_state
+                train, rows = validation_split(n, n_val, fraction, rng, labels)
+        # Held-out sequences that all weigh zero cannot score anything, and training
+        # sequences that all weigh zero teach nothing: then train on all.
+        if rows is not None and not (np.any(sw[rows] > 0) and np.any(sw[train] > 0)):
+            train, rows = np.arange(n), None
+            why = "sample_weight gives no weight to the held-out sequences or to the rest"
         if estimator.early_stopping and rows is None:
             warnings.warn(
                 f"early_stopping=True needs at least 2 held-out sequences with weight and "
@@ -85,7 +77,7 @@ class TrainingData:
                 "early stopping. Pass more sequences, change validation_fraction or "
                 "sample_weight, or set early_stopping=False.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=7,  # the caller of fit
             )
         kept_base = base if composite.holds_out else None
         estimator._held_out = {"data": self.key, "rows": rows, "base": kept_base}

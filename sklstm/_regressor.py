@@ -92,8 +92,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         model extrapolates trends that an LSTM's bounded state cannot, and it
         is hard to beat on small sets of short windows. 'auto' takes as many
         steps as fit in 1,024 values (all of them for windows of up to 32
-        steps); a number above the training sequences' length takes them all;
-        0 disables it. Not used with ``return_sequences=True``.
+        steps); a number above the steps the network reads from the training
+        sequences takes them all; 0 disables it. Not used with ``return_sequences=True``.
     linear_alpha : float or 'auto', default='auto'
         L2 penalty of that ridge regression (``Ridge``'s ``alpha``, on
         standardized inputs and targets). 'auto' chooses it from the training
@@ -166,8 +166,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         ``early_stopping=False`` prevents (without a random-kernel base, which
         holds sequences out itself). Skipped, with a warning, when
         ``validation_fraction`` of the data is fewer than 2 sequences (R^2
-        needs two), or when ``sample_weight`` gives all of them, or all the
-        others, weight 0.
+        needs two), when ``sample_weight`` gives all of them, or all the
+        others, weight 0, or when a warm start keeps a first fit's split that
+        held none out.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999

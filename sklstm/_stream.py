@@ -107,7 +107,7 @@ class Stream:
         self.model, self.n_streams = copy.copy(model), int(n_streams)
         try:
             self.reset()
-        except MemoryError:
+        except (MemoryError, ValueError):  # NumPy: a ValueError past its largest size
             raise MemoryError(
                 f"The state of n_streams={n_streams} streams does not fit in memory; "
                 "use fewer streams (one a live sequence)."
@@ -173,7 +173,8 @@ class Stream:
         model, n = self.model, self.n_streams
         D = model._step_features
         ragged = isinstance(X_new, list | tuple)
-        if ragged and n == 1 and len(X_new) and np.ndim(X_new[0]) < min(D, 2):
+        one_chunk = len(X_new) != 1 or np.ndim(X_new[0]) < min(D, 2) if ragged else False
+        if ragged and n == 1 and one_chunk:
             # One stream's steps as nested lists, read as predict reads them.
             X_new, ragged = _as_floats(X_new, "X_new"), False
         if ragged:
@@ -321,12 +322,13 @@ def _streams(n):
 
 
 def _as_floats(x, name):
-    if np.iscomplexobj(x):
-        raise ValueError(f"{name} holds complex numbers; the model reads real ones.")
     try:
-        return np.asarray(x, dtype=np.float64)
+        values = np.asarray(x)
+        if not np.iscomplexobj(values):
+            return values.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must hold numbers: {exc}") from None
+    raise ValueError(f"{name} holds complex numbers; the model reads real ones.")
 
 
 class _Plan:

@@ -7,6 +7,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
@@ -158,8 +159,8 @@ BAD_INPUTS = [
      (X3, LABELS, None, ["pos", "neg", None]), ValueError, "classes has 1 missing labels"),
     ("partial_fit classes with NaN", LSTMClassifier(), "partial_fit",
      (X3, (Y > 0).astype(float), None, [0.0, 1.0, np.nan]), ValueError, "classes contains NaN"),
-    ("partial_fit classes a set", LSTMClassifier(), "partial_fit",
-     (X3, LABELS, None, {"pos", "neg"}), TypeError, "pass sorted(classes)"),
+    ("partial_fit classes a dict", LSTMClassifier(), "partial_fit",
+     (X3, LABELS, None, {"pos": 1, "neg": 2}), TypeError, "pass list(classes) for its keys"),
     ("partial_fit classes missing a label", LSTMClassifier(), "partial_fit",
      (X3, LABELS, None, ["pos", "cat"]), ValueError, "labels that are not in classes: ['neg']"),
     ("partial_fit one class, no classes", LSTMClassifier(), "partial_fit", (X3, ["a"] * 20),
@@ -577,6 +578,19 @@ def test_weight_only_on_held_out_sequences_trains_on_all_and_says_so():
     assert np.all(np.isfinite(model.predict(X3)))
 
 
+def test_warm_start_keeping_a_split_that_cannot_score_warns_and_trains_on_all():
+    model = LSTMRegressor(**FAST, linear_steps=0, warm_start=True).fit(X3, Y)
+    weights = np.zeros(len(Y))
+    weights[model._held_out["rows"]] = 1.0
+    with pytest.warns(UserWarning, match="sample_weight gives no weight") as record:
+        model.fit(X3, Y, sample_weight=weights)
+    assert record[0].filename == __file__  # points at the caller's fit
+    assert np.all(np.isfinite(model.loss_curve_)) and model._held_out["rows"] is None
+    first = LSTMClassifier(**FAST, random_kernels=0).fit(X3, LABELS)
+    with pytest.warns(UserWarning, match="the first fit on this data held none out"):
+        first.set_params(warm_start=True, early_stopping=True).fit(X3, LABELS)
+
+
 def test_early_stopping_skipped_on_few_sequences_is_warned_of():
     with pytest.warns(UserWarning, match="with 3 sequences, validation_fraction=0.1 holds out 1"):
         model = LSTMRegressor(**FAST).fit(X3[:3], Y[:3])
@@ -590,6 +604,12 @@ def test_linear_steps_beyond_the_sequences_read_them_all():
     np.testing.assert_array_equal(longer.predict(X3), exact.predict(X3))
 
 
+def test_partial_fit_classes_as_a_set_or_a_dicts_keys():
+    for classes in ({"pos", "neg"}, {"pos": 1, "neg": 2}.keys()):
+        model = LSTMClassifier(**FAST).partial_fit(X3, LABELS, classes=classes)
+        assert model.classes_.tolist() == ["neg", "pos"]
+
+
 def test_ragged_per_step_targets_as_an_object_array_read_as_a_list():
     X = [X3[k, : 2 + k % 3] for k in range(12)]
     y = [x[:, 0] for x in X]
@@ -598,5 +618,7 @@ def test_ragged_per_step_targets_as_an_object_array_read_as_a_list():
     params = dict(FAST, return_sequences=True)
     expected = LSTMRegressor(**params).fit(X, y).predict(X)
     got = LSTMRegressor(**params).fit(X, as_objects).predict(X)
-    for a, b in zip(got, expected):
+    from_series = LSTMRegressor(**params).fit(X, pd.Series(y)).predict(X)
+    for a, b, c in zip(got, expected, from_series):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(c, b)

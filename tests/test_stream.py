@@ -165,6 +165,13 @@ def test_one_streams_steps_as_nested_lists_read_as_an_array():
     np.testing.assert_array_equal(
         model.stream().predict(steps.tolist()), model.stream().predict(steps)
     )
+    one_feature = LSTMRegressor(hidden_layer_sizes=(4,), **FAST).fit(X[:, :, :1], Y)
+    column = STREAMS[0][:3, :1]
+    np.testing.assert_array_equal(
+        one_feature.stream().predict(column.tolist()), one_feature.stream().predict(column)
+    )
+    with pytest.raises(ValueError, match=r"X_new\[1\] must hold numbers"):
+        model.stream(2).predict([steps, [[1.0, 2.0], [3.0]]])
     with pytest.raises(ValueError, match="X_new holds complex numbers"):
         model.stream().predict(steps + 1j)
     with pytest.raises(ValueError, match=r"X_new\[1\] holds complex numbers"):
