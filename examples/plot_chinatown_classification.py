@@ -3,9 +3,11 @@ Classifying days from pedestrian counts
 =======================================
 
 UCR Chinatown: each sequence is one day of hourly pedestrian counts (24 steps) in Melbourne's
-Chinatown, labelled weekday or weekend. The counts run into the thousands, so the sequences are
-standardised first, each day over its own mean and spread. The confusion matrix shows which
-days the model mistakes.
+Chinatown, labelled weekday or weekend. The labels are "1" and "2": in the training days,
+class "1" has the late-night crowds of weekends (about 500 people at midnight against 120)
+and class "2" the morning commute of weekdays (about 230 at 9 am against 165). The counts run
+into the thousands, so the sequences are standardised first, each day over its own mean and
+spread. The confusion matrix shows which days the model mistakes.
 """
 
 # %%
@@ -31,5 +33,5 @@ print(f"test accuracy: {clf.score(X_test, y_test):.3f}")
 
 # %%
 ConfusionMatrixDisplay.from_estimator(clf, X_test, y_test, cmap="Blues")
-plt.title("Chinatown: weekday (1) or weekend (2)")
+plt.title("Chinatown: weekend-like (1) or weekday-like (2) days")
 plt.show()

@@ -5,7 +5,8 @@ Saving and loading a model
 A fitted model saves with ``joblib`` (pickle) and, for loading without trusting arbitrary
 code, with ``skops``: the only types it must be told to trust are sklstm's estimators, listed
 in ``sklstm.TRUSTED_TYPES``. Both reloaded models predict exactly what the original predicts.
-The data are UCR Chinatown days (weekday or weekend), standardised day by day.
+The data are UCR Chinatown days (weekday or weekend), standardised with the training days'
+mean and spread.
 
 Loading a joblib or pickle file can run arbitrary code: load only files you trust, such as
 those you saved yourself. For a file from anywhere else, use skops, which refuses types it has
@@ -45,17 +46,18 @@ for name, loaded in [("joblib", from_joblib), ("skops", from_skops)]:
     print(f"{name}: identical probabilities: {same}")
 
 # %%
-# Probability of "weekend" for each test day, from the three models: the points coincide.
+# Probability of class "1" for each test day (the days with late-night crowds: weekends),
+# from the three models: the points coincide.
 fig, ax = plt.subplots(figsize=(7, 3.5))
 days = np.arange(len(X_new))
-column = list(model.classes_).index("2")
+column = list(model.classes_).index("1")
 ax.plot(days, original[:, column], "o", markersize=10, label="fitted model")
 ax.plot(days, from_joblib.predict_proba(X_new)[:, column], "s", label="loaded with joblib")
 ax.plot(
     days, from_skops.predict_proba(X_new)[:, column], "x", color="black", label="loaded with skops"
 )
 ax.set_xlabel("test day")
-ax.set_ylabel("P(weekend)")
+ax.set_ylabel('P(class "1", weekend)')
 ax.legend()
 fig.tight_layout()
 plt.show()
