@@ -482,6 +482,13 @@ def _checked_classes(classes):
         )
     if isinstance(classes, Set | MappingView):  # unordered: np.unique sorts them
         classes = list(classes)
+    if isinstance(classes, list | tuple):
+        # As objects first: NumPy would read [1, "a"] or ["a", nan] as strings.
+        labels = np.empty(len(classes), dtype=object)
+        labels[:] = classes
+        _check_label_types(labels, "classes")
+        if any(isinstance(c, float) and np.isnan(c) for c in classes):
+            raise ValueError("classes contains NaN; every label must be a value of y.")
     classes = check_array(
         classes, ensure_2d=False, dtype=None, ensure_min_samples=0, input_name="classes"
     )

@@ -5,8 +5,9 @@ random-kernel ridge (with the ridge on the last steps alone, early stopping's he
 sequences weigh it). The split is drawn at the first fit and kept with the fitted state,
 with the random-kernel ridge's leave-one-out outputs: a warm-start call on the same data
 holds out the same sequences and trains the network beside the same base outputs, so that
-no sequence trained on is later used to weigh it. On other data the split is drawn anew,
-and the base's outputs are its predictions (of sequences it has not seen).
+no sequence trained on is later used to weigh it. On other data the split is drawn anew
+and kept in its place, and the base's outputs are its predictions (of sequences it has not
+seen, unless a warm start comes back to the first fit's data after other data).
 """
 
 import hashlib
@@ -58,6 +59,14 @@ class TrainingData:
             why = "the first fit on this data held none out, and a warm start keeps that"
             if rows is not None:
                 train = np.setdiff1d(train, rows)
+                if not (np.any(sw[rows] > 0) and np.any(sw[train] > 0)):
+                    # Training on the held-out sequences would leave none unseen to weigh
+                    # the network in later calls: refused, the model unchanged.
+                    raise ValueError(
+                        "This warm start keeps the first fit's held-out sequences, but "
+                        "sample_weight gives them no weight, or gives the others none. Give "
+                        "weight to both, or fit anew (warm_start=False)."
+                    )
         else:
             why = f"with {n} sequences, validation_fraction={fraction} holds out {n_val}"
             # A validation score needs 2 held-out sequences (R^2 is undefined for one) and
@@ -65,11 +74,11 @@ class TrainingData:
             if (estimator.early_stopping or composite.holds_out) and 2 <= n_val < n:
                 labels, rng = estimator._stratify_labels(Y), estimator._random_state
                 train, rows = validation_split(n, n_val, fraction, rng, labels)
-        # Held-out sequences that all weigh zero cannot score anything, and training
-        # sequences that all weigh zero teach nothing: then train on all.
-        if rows is not None and not (np.any(sw[rows] > 0) and np.any(sw[train] > 0)):
-            train, rows = np.arange(n), None
-            why = "sample_weight gives no weight to the held-out sequences or to the rest"
+            # Held-out sequences that all weigh zero cannot score anything, and training
+            # sequences that all weigh zero teach nothing: then train on all.
+            if rows is not None and not (np.any(sw[rows] > 0) and np.any(sw[train] > 0)):
+                train, rows = np.arange(n), None
+                why = "sample_weight gives no weight to the held-out sequences or to the rest"
         if estimator.early_stopping and rows is None:
             warnings.warn(
                 f"early_stopping=True needs at least 2 held-out sequences with weight and "

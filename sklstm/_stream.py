@@ -149,7 +149,8 @@ class Stream:
             ``(n_new_steps_i, n_features)`` array a stream (streams may be fed
             different numbers of steps, none included). A 1-D array is the next
             steps of one stream of one feature. One stream's steps may also come
-            as nested lists of numbers, as ``predict`` reads them.
+            as a list of steps (a list of numbers for one feature), as ``predict``
+            reads them.
 
         Returns
         -------
@@ -157,7 +158,7 @@ class Stream:
             What ``predict`` gives on each stream's whole prefix: one prediction a
             stream ``(n_streams, ...)``; per step (``return_sequences=True``), the
             predictions of the new steps, ``(n_streams, n_new_steps, ...)``, or a
-            list for a list ``X_new``.
+            list for a list of chunks.
         """
         return self._answer(self._feed(X_new), self.model._decode)
 
@@ -173,8 +174,7 @@ class Stream:
         model, n = self.model, self.n_streams
         D = model._step_features
         ragged = isinstance(X_new, list | tuple)
-        one_chunk = len(X_new) != 1 or np.ndim(X_new[0]) < min(D, 2) if ragged else False
-        if ragged and n == 1 and one_chunk:
+        if ragged and n == 1 and all(_is_step(x, D) for x in X_new):
             # One stream's steps as nested lists, read as predict reads them.
             X_new, ragged = _as_floats(X_new, "X_new"), False
         if ragged:
@@ -315,6 +315,11 @@ class Stream:
             window = self._patches[at].reshape(self.n_streams, -1).astype(np.float64)
             base = window @ plan.linear["coef"] + plan.linear["intercept"]
         return Composite.combine(base, network, plan.weight)
+
+
+def _is_step(x, n_features):
+    """Whether ``x`` is one step of ``n_features`` values (or a number, for one feature)."""
+    return np.shape(x) == (n_features,) or (n_features == 1 and np.ndim(x) == 0)
 
 
 def _streams(n):

@@ -159,6 +159,10 @@ BAD_INPUTS = [
      (X3, LABELS, None, ["pos", "neg", None]), ValueError, "classes has 1 missing labels"),
     ("partial_fit classes with NaN", LSTMClassifier(), "partial_fit",
      (X3, (Y > 0).astype(float), None, [0.0, 1.0, np.nan]), ValueError, "classes contains NaN"),
+    ("partial_fit classes, NaN among strings", LSTMClassifier(), "partial_fit",
+     (X3, LABELS, None, ["neg", "pos", float("nan")]), ValueError, "mixes labels of types"),
+    ("partial_fit classes, ints and strings", LSTMClassifier(), "partial_fit",
+     (X3, LABELS, None, {1, "pos"}), ValueError, "classes mixes labels of types"),
     ("partial_fit classes a dict", LSTMClassifier(), "partial_fit",
      (X3, LABELS, None, {"pos": 1, "neg": 2}), TypeError, "pass list(classes) for its keys"),
     ("partial_fit classes missing a label", LSTMClassifier(), "partial_fit",
@@ -578,17 +582,19 @@ def test_weight_only_on_held_out_sequences_trains_on_all_and_says_so():
     assert np.all(np.isfinite(model.predict(X3)))
 
 
-def test_warm_start_keeping_a_split_that_cannot_score_warns_and_trains_on_all():
+def test_warm_start_whose_kept_split_cannot_score_is_refused_and_changes_nothing():
     model = LSTMRegressor(**FAST, linear_steps=0, warm_start=True).fit(X3, Y)
+    before, kept = model.predict(X3), model._held_out["rows"].copy()
     weights = np.zeros(len(Y))
-    weights[model._held_out["rows"]] = 1.0
-    with pytest.warns(UserWarning, match="sample_weight gives no weight") as record:
+    weights[kept] = 1.0
+    with pytest.raises(ValueError, match="keeps the first fit's held-out sequences"):
         model.fit(X3, Y, sample_weight=weights)
-    assert record[0].filename == __file__  # points at the caller's fit
-    assert np.all(np.isfinite(model.loss_curve_)) and model._held_out["rows"] is None
+    np.testing.assert_array_equal(model.predict(X3), before)
+    np.testing.assert_array_equal(model._held_out["rows"], kept)
     first = LSTMClassifier(**FAST, random_kernels=0).fit(X3, LABELS)
-    with pytest.warns(UserWarning, match="the first fit on this data held none out"):
+    with pytest.warns(UserWarning, match="the first fit on this data held none out") as record:
         first.set_params(warm_start=True, early_stopping=True).fit(X3, LABELS)
+    assert record[0].filename == __file__  # points at the caller's fit
 
 
 def test_early_stopping_skipped_on_few_sequences_is_warned_of():

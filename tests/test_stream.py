@@ -170,6 +170,11 @@ def test_one_streams_steps_as_nested_lists_read_as_an_array():
     np.testing.assert_array_equal(
         one_feature.stream().predict(column.tolist()), one_feature.stream().predict(column)
     )
+    np.testing.assert_array_equal(
+        one_feature.stream().predict(column[:, 0].tolist()), one_feature.stream().predict(column)
+    )
+    with pytest.raises(ValueError, match="list of 2 chunks, but the stream has 1 stream"):
+        model.stream().predict([steps, steps[:2]])
     with pytest.raises(ValueError, match=r"X_new\[1\] must hold numbers"):
         model.stream(2).predict([steps, [[1.0, 2.0], [3.0]]])
     with pytest.raises(ValueError, match="X_new holds complex numbers"):
